@@ -1,0 +1,68 @@
+/** Binary data a caller may hand to the wire layer. */
+export type BinaryInput = ArrayBuffer | ArrayBufferView;
+
+/**
+ * The exact bytes of `data` as a `Uint8Array` without copying: an offset view of a larger
+ * buffer yields only its own bytes.
+ *
+ * @example
+ * ```ts
+ * import { toBytes } from "@tether/websocket";
+ * const buffer = new Uint8Array([1, 2, 3, 4]).buffer;
+ * console.log(toBytes(new DataView(buffer, 1, 2))); // Uint8Array [2, 3]
+ * ```
+ */
+export function toBytes(data: BinaryInput): Uint8Array {
+  if (data instanceof Uint8Array) return data;
+  if (ArrayBuffer.isView(data)) {
+    return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  }
+  return new Uint8Array(data);
+}
+
+/**
+ * Collects the pieces of one message. The first piece is kept by reference; later ones are
+ * copied into one buffer that grows by doubling up to the size the caller expects, so the
+ * memory held stays proportional to the bytes received however small the pieces are.
+ */
+export class ByteAccumulator {
+  #first: Uint8Array | undefined;
+  #buffer: Uint8Array | undefined;
+  #length = 0;
+
+  get length(): number {
+    return this.#length;
+  }
+
+  /** Adds `piece`; `expected` is the total this message will reach as far as is known. */
+  append(piece: Uint8Array, expected: number): void {
+    if (piece.length === 0) return;
+    if (this.#length === 0) {
+      this.#first = piece;
+      this.#length = piece.length;
+      return;
+    }
+    const needed = this.#length + piece.length;
+    let buffer = this.#buffer;
+    if (buffer === undefined || buffer.length < needed) {
+      const capacity = Math.max(
+        needed,
+        Math.min(Math.max((buffer?.length ?? 0) * 2, 4096), expected),
+      );
+      const grown = new Uint8Array(capacity);
+      grown.set(buffer === undefined ? this.#first! : buffer.subarray(0, this.#length));
+      this.#buffer = buffer = grown;
+      this.#first = undefined;
+    }
+    buffer.set(piece, this.#length);
+    this.#length = needed;
+  }
+
+  /** Returns everything appended so far and starts over. */
+  take(): Uint8Array {
+    const result = this.#buffer?.subarray(0, this.#length) ?? this.#first ?? new Uint8Array(0);
+    this.#first = this.#buffer = undefined;
+    this.#length = 0;
+    return result;
+  }
+}

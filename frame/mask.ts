@@ -1,0 +1,47 @@
+const maskBytes = new Uint8Array(4);
+const maskWord = new Uint32Array(maskBytes.buffer);
+
+/** Below this many bytes a plain byte loop beats setting up a 32-bit view. */
+const WORD_LOOP_THRESHOLD = 32;
+
+/**
+ * XORs `data[start..end)` in place with the 4-byte `mask`, starting at mask byte `phase`.
+ * Works 32 bits at a time on the aligned middle of the range, so the cost is about a
+ * quarter of a byte loop. `phase` lets a payload that arrives in pieces be unmasked piece
+ * by piece: pass the number of payload bytes already unmasked.
+ *
+ * @example
+ * ```ts
+ * import { applyMask } from "@tether/websocket";
+ * const mask = new Uint8Array([1, 2, 3, 4]);
+ * const data = new Uint8Array([10, 20, 30, 40, 50]);
+ * applyMask(data, mask);
+ * applyMask(data, mask); // masking twice restores the bytes
+ * console.log(data); // Uint8Array [10, 20, 30, 40, 50]
+ * ```
+ */
+export function applyMask(
+  data: Uint8Array,
+  mask: Uint8Array,
+  start = 0,
+  end = data.length,
+  phase = 0,
+): void {
+  let i = start;
+  if (end - start >= WORD_LOOP_THRESHOLD) {
+    const misalignment = (data.byteOffset + i) & 3;
+    const headEnd = misalignment === 0 ? i : i + 4 - misalignment;
+    for (; i < headEnd; i++) data[i] ^= mask[(phase + i - start) & 3];
+    const rotation = phase + i - start;
+    maskBytes[0] = mask[rotation & 3];
+    maskBytes[1] = mask[(rotation + 1) & 3];
+    maskBytes[2] = mask[(rotation + 2) & 3];
+    maskBytes[3] = mask[(rotation + 3) & 3];
+    const word = maskWord[0];
+    const words = (end - i) >>> 2;
+    const view = new Uint32Array(data.buffer, data.byteOffset + i, words);
+    for (let w = 0; w < words; w++) view[w] ^= word;
+    i += words << 2;
+  }
+  for (; i < end; i++) data[i] ^= mask[(phase + i - start) & 3];
+}

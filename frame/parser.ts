@@ -1,0 +1,359 @@
+import { ByteAccumulator } from "./bytes.ts";
+import { CloseCode, decodeClosePayload } from "./close.ts";
+import { FrameError } from "./errors.ts";
+import { applyMask } from "./mask.ts";
+import { isControlOpcode, isKnownOpcode, Opcode } from "./opcode.ts";
+import { decodeUtf8, Utf8Validator } from "./utf8.ts";
+
+/**
+ * Receives what the parser finds, synchronously and in wire order. Control frames that
+ * arrive between the fragments of a message are delivered as they come, before the
+ * message completes. Handlers must not throw.
+ */
+export interface FrameHandler {
+  /** A complete text message, already validated as UTF-8. */
+  text(data: string): void;
+  /** A complete binary message. */
+  binary(data: Uint8Array): void;
+  /**
+   * A complete message whose first frame had RSV1 set (permessage-deflate): `data` is
+   * still compressed; inflate it and, for text, validate the result.
+   */
+  compressed(isText: boolean, data: Uint8Array): void;
+  ping(data: Uint8Array): void;
+  pong(data: Uint8Array): void;
+  /** A close frame; `code` is 1005 when it had none. The parser reads nothing after it. */
+  close(code: number, reason: string): void;
+  /** The connection must be failed with `error.closeCode`. The parser reads nothing more. */
+  error(error: FrameError): void;
+}
+
+/** Limits and role of a {@link FrameParser}. */
+export interface FrameParserOptions {
+  /**
+   * `"server"` parses frames sent by a client, which must be masked; `"client"` parses
+   * frames sent by a server, which must not be.
+   */
+  role: "server" | "client";
+  /** Largest payload of one frame, in bytes; larger frames fail with 1009. Default 16 MiB. */
+  maxFrameSize?: number;
+  /** Largest message, in bytes, after reassembly (before inflation). Default 16 MiB. */
+  maxMessageSize?: number;
+  /** Most frames one message may be split into; more fail with 1009. Default 1,048,576. */
+  maxFragments?: number;
+  /** True when permessage-deflate was negotiated, which makes RSV1 meaningful. */
+  compression?: boolean;
+}
+
+const DEFAULT_MAX_SIZE = 16 * 1024 * 1024;
+const DEFAULT_MAX_FRAGMENTS = 1 << 20;
+const MAX_CONTROL_PAYLOAD = 125;
+const EMPTY = new Uint8Array(0);
+
+const READING_HEADER = 0;
+const READING_PAYLOAD = 1;
+const STOPPED = 2;
+
+/**
+ * Streaming RFC 6455 frame parser. Feed it bytes as they arrive, cut anywhere; it calls
+ * the {@link FrameHandler} with each message and control frame, and fails the connection
+ * (through `handler.error`) at the first byte that breaks the protocol: reserved bits and
+ * opcodes, bad masking, oversized or fragmented control frames, bad fragmentation, sizes
+ * over the limits (checked from the header, before any payload is held) and invalid UTF-8
+ * (checked as the payload arrives, even inside a frame that is not complete yet).
+ *
+ * The parser takes ownership of each chunk passed to {@link push}: it unmasks payloads in
+ * place and hands out views into the chunk, so a caller must not reuse a chunk's memory.
+ *
+ * @example
+ * ```ts
+ * import { FrameParser } from "@tether/websocket";
+ * const parser = new FrameParser({ role: "client" }, {
+ *   text: (data) => console.log("text", data),
+ *   binary: (data) => console.log("binary", data),
+ *   compressed: () => {},
+ *   ping: () => {},
+ *   pong: () => {},
+ *   close: (code, reason) => console.log("close", code, reason),
+ *   error: (error) => console.log("fail with", error.closeCode, error.message),
+ * });
+ * parser.push(new Uint8Array([0x81, 0x02, 0x68, 0x69])); // text "hi"
+ * ```
+ */
+export class FrameParser {
+  readonly #handler: FrameHandler;
+  readonly #expectMasked: boolean;
+  readonly #maxFrameSize: number;
+  readonly #maxMessageSize: number;
+  readonly #maxFragments: number;
+  readonly #compression: boolean;
+
+  #state = READING_HEADER;
+  readonly #header = new Uint8Array(14);
+  #headerFill = 0;
+  #headerLength = 2;
+
+  #fin = false;
+  #opcode = 0;
+  #masked = false;
+  readonly #mask = new Uint8Array(4);
+  #payloadLength = 0;
+  #payloadRead = 0;
+
+  #messageOpcode = 0;
+  #messageCompressed = false;
+  #messageLength = 0;
+  #fragments = 0;
+  #checkUtf8 = false;
+  readonly #message = new ByteAccumulator();
+  readonly #utf8 = new Utf8Validator();
+  readonly #control = new Uint8Array(MAX_CONTROL_PAYLOAD);
+
+  constructor(options: FrameParserOptions, handler: FrameHandler) {
+    this.#handler = handler;
+    this.#expectMasked = options.role === "server";
+    this.#maxFrameSize = options.maxFrameSize ?? DEFAULT_MAX_SIZE;
+    this.#maxMessageSize = options.maxMessageSize ?? DEFAULT_MAX_SIZE;
+    this.#maxFragments = options.maxFragments ?? DEFAULT_MAX_FRAGMENTS;
+    this.#compression = options.compression ?? false;
+  }
+
+  /** False once a close frame or a protocol error ended parsing. */
+  get active(): boolean {
+    return this.#state !== STOPPED;
+  }
+
+  /** Stops parsing; later input is ignored. */
+  stop(): void {
+    this.#state = STOPPED;
+  }
+
+  /** Parses `chunk`, which the parser now owns (see the class description). */
+  push(chunk: Uint8Array): void {
+    const end = chunk.length;
+    let position = 0;
+    while (position < end) {
+      if (this.#state === READING_HEADER) position = this.#readHeader(chunk, position, end);
+      else if (this.#state === READING_PAYLOAD) position = this.#readPayload(chunk, position, end);
+      else return;
+    }
+  }
+
+  #readHeader(chunk: Uint8Array, position: number, end: number): number {
+    const header = this.#header;
+    let fill = this.#headerFill;
+    if (fill === 0 && end - position >= 2) {
+      if (!this.#startFrame(chunk[position], chunk[position + 1])) return end;
+      const length = this.#headerLength;
+      if (end - position >= length) {
+        this.#finishHeader(chunk, position);
+        return position + length;
+      }
+      header.set(chunk.subarray(position, end));
+      this.#headerFill = end - position;
+      return end;
+    }
+    if (fill < 2) {
+      while (fill < 2 && position < end) header[fill++] = chunk[position++];
+      if (fill < 2) {
+        this.#headerFill = fill;
+        return position;
+      }
+      if (!this.#startFrame(header[0], header[1])) return end;
+    }
+    const take = Math.min(this.#headerLength - fill, end - position);
+    header.set(chunk.subarray(position, position + take), fill);
+    fill += take;
+    position += take;
+    if (fill < this.#headerLength) {
+      this.#headerFill = fill;
+      return position;
+    }
+    this.#headerFill = 0;
+    this.#finishHeader(header, 0);
+    return position;
+  }
+
+  /** Checks the first two header bytes, everything that can be judged from them. */
+  #startFrame(first: number, second: number): boolean {
+    const fin = (first & 0x80) !== 0;
+    const rsv1 = (first & 0x40) !== 0;
+    const opcode = first & 0x0f;
+    const masked = (second & 0x80) !== 0;
+    const lengthCode = second & 0x7f;
+    const control = isControlOpcode(opcode);
+
+    if (!isKnownOpcode(opcode)) {
+      return this.#fail(CloseCode.ProtocolError, `reserved opcode ${opcode}`);
+    }
+    if ((first & 0x30) !== 0) return this.#fail(CloseCode.ProtocolError, "RSV2 or RSV3 set");
+    if (rsv1) {
+      if (!this.#compression) {
+        return this.#fail(CloseCode.ProtocolError, "RSV1 set but no extension was negotiated");
+      }
+      if (control || opcode === Opcode.Continuation) {
+        return this.#fail(CloseCode.ProtocolError, "RSV1 set on a control or continuation frame");
+      }
+    }
+    if (masked !== this.#expectMasked) {
+      return this.#fail(
+        CloseCode.ProtocolError,
+        masked ? "masked frame from a server" : "unmasked frame from a client",
+      );
+    }
+    if (control) {
+      if (!fin) return this.#fail(CloseCode.ProtocolError, "fragmented control frame");
+      if (lengthCode > MAX_CONTROL_PAYLOAD) {
+        return this.#fail(CloseCode.ProtocolError, "control frame payload over 125 bytes");
+      }
+    } else {
+      if (opcode === Opcode.Continuation) {
+        if (this.#messageOpcode === 0) {
+          return this.#fail(CloseCode.ProtocolError, "continuation frame without a message");
+        }
+      } else {
+        if (this.#messageOpcode !== 0) {
+          return this.#fail(CloseCode.ProtocolError, "new message inside a fragmented message");
+        }
+        this.#messageOpcode = opcode;
+        this.#messageCompressed = rsv1;
+        this.#checkUtf8 = opcode === Opcode.Text && !rsv1;
+        if (this.#checkUtf8) this.#utf8.reset();
+      }
+      if ((!fin || opcode === Opcode.Continuation) && ++this.#fragments > this.#maxFragments) {
+        return this.#fail(
+          CloseCode.MessageTooBig,
+          `message split into over ${this.#maxFragments} frames`,
+        );
+      }
+    }
+    this.#fin = fin;
+    this.#opcode = opcode;
+    this.#masked = masked;
+    this.#payloadLength = lengthCode;
+    this.#headerLength = 2 + (lengthCode === 126 ? 2 : lengthCode === 127 ? 8 : 0) +
+      (masked ? 4 : 0);
+    return true;
+  }
+
+  #finishHeader(source: Uint8Array, at: number): void {
+    let offset = at + 2;
+    let length = this.#payloadLength;
+    if (length === 126) {
+      length = (source[offset] << 8) | source[offset + 1];
+      offset += 2;
+    } else if (length === 127) {
+      const high = ((source[offset] << 24) | (source[offset + 1] << 16) |
+        (source[offset + 2] << 8) | source[offset + 3]) >>> 0;
+      const low = ((source[offset + 4] << 24) | (source[offset + 5] << 16) |
+        (source[offset + 6] << 8) | source[offset + 7]) >>> 0;
+      if (high >= 0x80000000) {
+        this.#fail(CloseCode.ProtocolError, "64-bit payload length with the top bit set");
+        return;
+      }
+      length = high * 0x100000000 + low;
+      offset += 8;
+    }
+    if (this.#masked) {
+      const mask = this.#mask;
+      mask[0] = source[offset];
+      mask[1] = source[offset + 1];
+      mask[2] = source[offset + 2];
+      mask[3] = source[offset + 3];
+    }
+    if (length > this.#maxFrameSize) {
+      this.#fail(CloseCode.MessageTooBig, `frame of ${length} bytes exceeds ${this.#maxFrameSize}`);
+      return;
+    }
+    if (!isControlOpcode(this.#opcode)) {
+      this.#messageLength += length;
+      if (this.#messageLength > this.#maxMessageSize) {
+        this.#fail(CloseCode.MessageTooBig, `message exceeds ${this.#maxMessageSize} bytes`);
+        return;
+      }
+    }
+    this.#payloadLength = length;
+    this.#payloadRead = 0;
+    if (length === 0) this.#completeFrame(EMPTY);
+    else this.#state = READING_PAYLOAD;
+  }
+
+  #readPayload(chunk: Uint8Array, position: number, end: number): number {
+    const read = this.#payloadRead;
+    const take = Math.min(this.#payloadLength - read, end - position);
+    const piece = chunk.subarray(position, position + take);
+    if (this.#masked) applyMask(piece, this.#mask, 0, take, read);
+    this.#payloadRead = read + take;
+    const complete = this.#payloadRead === this.#payloadLength;
+
+    if (isControlOpcode(this.#opcode)) {
+      if (complete && read === 0) {
+        this.#completeFrame(piece);
+      } else {
+        this.#control.set(piece, read);
+        if (complete) this.#completeFrame(this.#control.slice(0, this.#payloadLength));
+      }
+      return position + take;
+    }
+    if (complete && read === 0 && this.#fin && this.#opcode !== Opcode.Continuation) {
+      this.#completeFrame(piece);
+      return position + take;
+    }
+    if (this.#checkUtf8 && !this.#utf8.write(piece)) {
+      this.#fail(CloseCode.InvalidPayload, "text message is not valid UTF-8");
+      return end;
+    }
+    this.#message.append(piece, this.#messageLength);
+    if (complete) this.#completeFrame(undefined);
+    return position + take;
+  }
+
+  /**
+   * Ends the current frame. `whole` is the entire payload when it is at hand in one piece
+   * (a control frame, an empty frame, or an unfragmented message that arrived in one
+   * chunk); otherwise the payload went to the message accumulator.
+   */
+  #completeFrame(whole: Uint8Array | undefined): void {
+    this.#state = READING_HEADER;
+    const opcode = this.#opcode;
+    if (isControlOpcode(opcode)) {
+      const payload = whole!;
+      if (opcode === Opcode.Ping) this.#handler.ping(payload);
+      else if (opcode === Opcode.Pong) this.#handler.pong(payload);
+      else this.#receiveClose(payload);
+      return;
+    }
+    if (!this.#fin) return;
+    const data = whole !== undefined && whole.length > 0 ? whole : this.#message.take();
+    const messageOpcode = this.#messageOpcode;
+    this.#messageOpcode = 0;
+    this.#messageLength = 0;
+    this.#fragments = 0;
+    if (this.#messageCompressed) {
+      this.#handler.compressed(messageOpcode === Opcode.Text, data);
+    } else if (messageOpcode === Opcode.Binary) {
+      this.#handler.binary(data);
+    } else {
+      const text = this.#utf8.complete ? decodeUtf8(data) : undefined;
+      if (text === undefined) {
+        this.#fail(CloseCode.InvalidPayload, "text message is not valid UTF-8");
+      } else this.#handler.text(text);
+    }
+  }
+
+  #receiveClose(payload: Uint8Array): void {
+    const result = decodeClosePayload(payload);
+    if (result instanceof FrameError) {
+      this.#fail(result.closeCode, result.message);
+      return;
+    }
+    this.#state = STOPPED;
+    this.#handler.close(result.code, result.reason);
+  }
+
+  #fail(closeCode: number, message: string): false {
+    this.#state = STOPPED;
+    this.#handler.error(new FrameError(closeCode, message));
+    return false;
+  }
+}

@@ -1,0 +1,70 @@
+/**
+ * tether: a WebSocket library for Deno and Bun that implements the Ballerina WebSocket
+ * specification on web-standard APIs.
+ *
+ * This release holds the wire layer: an RFC 6455 frame parser and serializer,
+ * RFC 7692 permessage-deflate negotiation and codec, close codes, and handshake helpers.
+ * None of it performs I/O, so it runs wherever JavaScript does.
+ *
+ * @example
+ * ```ts
+ * import { encodeFrame, FrameParser, Opcode } from "@tether/websocket";
+ * const wire = encodeFrame(Opcode.Text, new TextEncoder().encode("hello"), true);
+ * const parser = new FrameParser({ role: "server" }, {
+ *   text: (text) => console.log(text), // "hello"
+ *   binary: () => {},
+ *   compressed: () => {},
+ *   ping: () => {},
+ *   pong: () => {},
+ *   close: () => {},
+ *   error: (error) => console.error(error),
+ * });
+ * parser.push(wire);
+ * ```
+ *
+ * @module
+ */
+export { type BinaryInput, toBytes } from "./frame/bytes.ts";
+export {
+  CloseCode,
+  type ClosePayload,
+  decodeClosePayload,
+  encodeClosePayload,
+  isValidCloseCode,
+  MAX_CLOSE_REASON_BYTES,
+} from "./frame/close.ts";
+export { PerMessageDeflate, type PerMessageDeflateOptions } from "./frame/deflate.ts";
+export {
+  acceptDeflateOffer,
+  acceptDeflateResponse,
+  createDeflateOffer,
+  type DeflateAgreement,
+  type DeflateOptions,
+  type DeflateParams,
+  PERMESSAGE_DEFLATE,
+} from "./frame/deflate-negotiation.ts";
+export { FrameError } from "./frame/errors.ts";
+export {
+  computeAcceptKey,
+  generateClientKey,
+  isValidClientKey,
+  WEBSOCKET_GUID,
+} from "./frame/handshake.ts";
+export {
+  type ExtensionOffer,
+  hasToken,
+  isToken,
+  parseExtensions,
+  parseTokenList,
+} from "./frame/header-lists.ts";
+export { applyMask } from "./frame/mask.ts";
+export { isControlOpcode, isKnownOpcode, Opcode } from "./frame/opcode.ts";
+export { type FrameHandler, FrameParser, type FrameParserOptions } from "./frame/parser.ts";
+export {
+  encodeFragments,
+  encodeFrame,
+  encodeFrameHeader,
+  encodeTextFrame,
+  frameHeaderLength,
+} from "./frame/serializer.ts";
+export { decodeUtf8, isValidUtf8, Utf8Validator } from "./frame/utf8.ts";

@@ -1,0 +1,68 @@
+// Runs the whole suite under `deno test` and then `bun test`, passes their output through,
+// and ends with one line totalling both runtimes. Extra arguments select test files.
+import { spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const files = process.argv.slice(2);
+const bin = (name) => `${root}node_modules/.bin/${name}`;
+
+const runners = [
+  {
+    name: "deno",
+    command: bin("deno"),
+    args: ["test", "--allow-all", ...(files.length ? files : ["tests/"])],
+    count(output) {
+      const summary = output.match(/^(?:ok|FAILED) \| (\d+) passed.*?\| (\d+) failed/m);
+      return summary && { passed: Number(summary[1]), failed: Number(summary[2]) };
+    },
+  },
+  {
+    name: "bun",
+    command: bin("bun"),
+    args: ["test", ...(files.length ? files.map((f) => `./${f}`) : [])],
+    count(output) {
+      const passed = output.match(/^\s*(\d+) pass$/m);
+      const failed = output.match(/^\s*(\d+) fail$/m);
+      return passed && failed && { passed: Number(passed[1]), failed: Number(failed[1]) };
+    },
+  },
+];
+
+function run({ command, args }) {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, {
+      cwd: root,
+      env: { ...process.env, NO_COLOR: "1", FORCE_COLOR: "0" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let output = "";
+    const collect = (stream, sink) =>
+      stream.on("data", (chunk) => {
+        output += chunk;
+        sink.write(chunk);
+      });
+    collect(child.stdout, process.stdout);
+    collect(child.stderr, process.stderr);
+    child.on("close", (code) => resolve({ code, output }));
+    child.on("error", (error) => resolve({ code: -1, output: String(error) }));
+  });
+}
+
+let passed = 0;
+let failed = 0;
+for (const runner of runners) {
+  console.log(`\n=== ${runner.name} test ===`);
+  const { code, output } = await run(runner);
+  const counts = runner.count(output);
+  if (counts) {
+    passed += counts.passed;
+    failed += counts.failed;
+  }
+  if (code !== 0 && (!counts || counts.failed === 0)) {
+    console.log(`${runner.name} exited with ${code} without reporting failed tests`);
+    failed += 1;
+  }
+}
+console.log(`\n${passed} passed, ${failed} failed`);
+process.exitCode = failed === 0 ? 0 : 1;
