@@ -26,8 +26,12 @@ interface Job {
   resolve(result: Uint8Array | FrameError): void;
 }
 
+/** Joins zlib's output chunks; a single chunk becomes a plain view, not a `Buffer`. */
 function concat(chunks: Uint8Array[], length: number): Uint8Array {
-  if (chunks.length === 1) return chunks[0];
+  if (chunks.length === 1) {
+    const [chunk] = chunks;
+    return new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+  }
   const result = new Uint8Array(length);
   let offset = 0;
   for (const chunk of chunks) {
@@ -41,6 +45,10 @@ function endsWithTail(data: Uint8Array): boolean {
   const n = data.length;
   return n >= 4 && data[n - 4] === 0 && data[n - 3] === 0 && data[n - 2] === 0xff &&
     data[n - 1] === 0xff;
+}
+
+function invalidData(error: Error): FrameError {
+  return new FrameError(CloseCode.InvalidPayload, `invalid compressed data: ${error.message}`);
 }
 
 /**
@@ -111,6 +119,11 @@ class ZlibLane {
     this.#feed(stream, job.input);
     stream.flush(constants.Z_SYNC_FLUSH, () => {
       if (this.#queue[0] !== job || this.#failure) return;
+      // Deno completes the flush of corrupt input before it emits "error".
+      if (stream.errored) {
+        this.#fail(invalidData(stream.errored));
+        return;
+      }
       this.#queue.shift();
       this.#afterJob(stream);
       job.resolve(concat(job.chunks, job.length));
@@ -119,6 +132,7 @@ class ZlibLane {
   }
 
   #fail(failure: FrameError): void {
+    if (this.#failure) return;
     this.#failure = failure;
     this.#stream?.destroy();
     this.#stream = undefined;

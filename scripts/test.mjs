@@ -33,7 +33,7 @@ function run({ command, args }) {
   return new Promise((resolve) => {
     const child = spawn(command, args, {
       cwd: root,
-      env: { ...process.env, NO_COLOR: "1", FORCE_COLOR: "0" },
+      env: { ...process.env, NO_COLOR: "1" },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let output = "";
@@ -54,13 +54,13 @@ let failed = 0;
 for (const runner of runners) {
   console.log(`\n=== ${runner.name} test ===`);
   const { code, output } = await run(runner);
-  const counts = runner.count(output);
+  const counts = runner.count(output.replace(/\x1b\[[0-9;]*m/g, ""));
   if (counts) {
     passed += counts.passed;
     failed += counts.failed;
   }
-  if (code !== 0 && (!counts || counts.failed === 0)) {
-    console.log(`${runner.name} exited with ${code} without reporting failed tests`);
+  if (!counts || (code !== 0 && counts.failed === 0)) {
+    console.log(`${runner.name} exited with ${code} without a test summary it could be judged by`);
     failed += 1;
   }
 }

@@ -1,0 +1,148 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import {
+  applyMask,
+  encodeFragments,
+  encodeFrame,
+  encodeFrameHeader,
+  encodeTextFrame,
+  frameHeaderLength,
+  isValidUtf8,
+  Opcode,
+  toBytes,
+} from "../mod.ts";
+import { record } from "./support.ts";
+
+function bytesOf(length: number): Uint8Array {
+  return Uint8Array.from({ length }, (_, i) => (i * 13 + 5) & 0xff);
+}
+
+test("serializer: shortest length encoding at every boundary, parsed back exactly", () => {
+  const cases: Array<[number, number]> = [[0, 2], [125, 2], [126, 4], [127, 4], [65535, 4], [
+    65536,
+    10,
+  ], [70000, 10]];
+  for (const [length, headerBytes] of cases) {
+    const payload = bytesOf(length);
+    const unmasked = encodeFrame(Opcode.Binary, payload, false);
+    assert.equal(unmasked.length, headerBytes + length, `unmasked ${length}`);
+    assert.equal(frameHeaderLength(length, false), headerBytes);
+    assert.equal(unmasked[0], 0x82);
+    assert.equal(unmasked[1] & 0x80, 0);
+    const client = record({ role: "client" });
+    client.feed(unmasked);
+    assert.deepEqual(client.events, [["binary", [...payload]]]);
+
+    const masked = encodeFrame(Opcode.Binary, payload, true);
+    assert.equal(masked.length, headerBytes + 4 + length, `masked ${length}`);
+    assert.equal(masked[1] & 0x80, 0x80);
+    const server = record({ role: "server" });
+    server.feed(masked);
+    assert.deepEqual(server.events, [["binary", [...payload]]]);
+  }
+});
+
+test("serializer: headers for lengths beyond 2^32 use all 64 bits", () => {
+  const header = encodeFrameHeader(Opcode.Binary, 2 ** 32 + 5);
+  assert.deepEqual([...header], [0x82, 127, 0, 0, 0, 1, 0, 0, 0, 5]);
+  const large = encodeFrameHeader(Opcode.Binary, 2 ** 40 + 258);
+  assert.deepEqual([...large], [0x82, 127, 0, 0, 1, 0, 0, 0, 1, 2]);
+});
+
+test("serializer: fin and rsv1 bits, and every opcode", () => {
+  assert.equal(encodeFrame(Opcode.Text, new Uint8Array(0), false, false)[0], 0x01);
+  assert.equal(encodeFrame(Opcode.Text, new Uint8Array(0), false, true, true)[0], 0xc1);
+  assert.equal(encodeFrame(Opcode.Continuation, new Uint8Array(0), false)[0], 0x80);
+  assert.equal(encodeFrame(Opcode.Close, new Uint8Array(0), false)[0], 0x88);
+  assert.equal(encodeFrame(Opcode.Ping, new Uint8Array(0), false)[0], 0x89);
+  assert.equal(encodeFrame(Opcode.Pong, new Uint8Array(0), false)[0], 0x8a);
+});
+
+test("serializer: masked frames get a fresh mask each time and leave the payload untouched", () => {
+  const payload = bytesOf(64);
+  const copy = payload.slice();
+  const masks = new Set<string>();
+  for (let i = 0; i < 2000; i++) {
+    const frame = encodeFrame(Opcode.Binary, payload, true);
+    masks.add(frame.subarray(2, 6).join(","));
+  }
+  assert.deepEqual(payload, copy);
+  assert.ok(masks.size > 1990, `only ${masks.size} distinct masks in 2000 frames`);
+});
+
+test("serializer: offset views send exactly their own bytes", () => {
+  const backing = Uint8Array.from({ length: 32 }, (_, i) => i);
+  const views = [
+    new Uint8Array(backing.buffer, 5, 7),
+    new DataView(backing.buffer, 3, 9),
+    new Uint16Array(backing.buffer, 8, 4),
+    backing.buffer.slice(10, 20),
+  ];
+  for (const view of views) {
+    const bytes = toBytes(view);
+    const expected = [...new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength)];
+    const client = record({ role: "client" });
+    client.feed(encodeFrame(Opcode.Binary, bytes, false));
+    assert.deepEqual(client.events, [["binary", expected]]);
+    assert.equal(expected.length, view.byteLength);
+  }
+});
+
+test("serializer: text frames straight from strings match encoded bytes", () => {
+  for (const text of ["", "hi", "κόσμε 𝄞", "x".repeat(200), "€".repeat(30000)]) {
+    const bytes = new TextEncoder().encode(text);
+    assert.deepEqual(encodeTextFrame(text, false), encodeFrame(Opcode.Text, bytes, false));
+    const server = record({ role: "server" });
+    server.feed(encodeTextFrame(text, true));
+    assert.deepEqual(server.events, [["text", text]]);
+  }
+});
+
+test("serializer: fragments never cut a UTF-8 character and reassemble to the message", () => {
+  const text = "a€𝄞ñ".repeat(50) + "tail";
+  const bytes = new TextEncoder().encode(text);
+  for (const size of [4, 5, 6, 7, 16, 100, bytes.length - 1, bytes.length]) {
+    const frames = encodeFragments(Opcode.Text, bytes, size, true);
+    const server = record({ role: "server" });
+    let payloadBytes = 0;
+    frames.forEach((frame, index) => {
+      const length = frame[1] & 0x7f;
+      const payloadLength = length === 126 ? (frame[2] << 8) | frame[3] : length;
+      assert.ok(payloadLength <= size, `fragment ${index} has ${payloadLength} > ${size} bytes`);
+      const offset = length === 126 ? 8 : 6;
+      const payload = frame.slice(offset);
+      applyMask(payload, frame.subarray(offset - 4, offset));
+      assert.ok(isValidUtf8(payload), `fragment ${index} of size ${size} cut a character`);
+      assert.equal(frame[0] & 0x0f, index === 0 ? Opcode.Text : Opcode.Continuation);
+      assert.equal((frame[0] & 0x80) !== 0, index === frames.length - 1);
+      payloadBytes += payloadLength;
+      server.feed(frame);
+    });
+    assert.equal(payloadBytes, bytes.length);
+    assert.deepEqual(server.events, [["text", text]]);
+  }
+});
+
+test("serializer: binary fragments use the full size and RSV1 only on the first frame", () => {
+  const payload = bytesOf(10);
+  const frames = encodeFragments(Opcode.Binary, payload, 3, false, true);
+  assert.deepEqual(frames.map((frame) => frame[1]), [3, 3, 3, 1]);
+  assert.deepEqual(frames.map((frame) => frame[0]), [0x42, 0x00, 0x00, 0x80]);
+  assert.throws(() => encodeFragments(Opcode.Text, payload, 3, false), RangeError);
+  assert.throws(() => encodeFragments(Opcode.Binary, payload, 0, false), RangeError);
+});
+
+test("mask: 32-bit masking equals byte-wise XOR at every alignment, length and phase", () => {
+  const mask = Uint8Array.of(0x12, 0x34, 0x56, 0x78);
+  const backing = Uint8Array.from({ length: 300 }, (_, i) => (i * 7) & 0xff);
+  for (const offset of [0, 1, 2, 3]) {
+    for (const length of [0, 1, 3, 4, 31, 32, 33, 64, 100, 257]) {
+      for (const phase of [0, 1, 2, 3]) {
+        const data = new Uint8Array(backing.buffer.slice(0), offset, length);
+        const expected = Uint8Array.from(data, (byte, i) => byte ^ mask[(phase + i) & 3]);
+        applyMask(data, mask, 0, length, phase);
+        assert.deepEqual(data, expected, `offset ${offset}, length ${length}, phase ${phase}`);
+      }
+    }
+  }
+});
