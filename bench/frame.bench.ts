@@ -1,0 +1,185 @@
+/**
+ * Wire-layer throughput: parse+unmask and serialize+mask, for tether's frame layer and for
+ * the `ws` package's own Receiver and Sender, measured one after the other in one process.
+ *
+ *   deno run -A bench/frame.bench.ts
+ *   bun bench/frame.bench.ts
+ */
+import { Buffer } from "node:buffer";
+import { createRequire } from "node:module";
+import { encodeFrame, FrameParser, Opcode } from "../mod.ts";
+
+interface WsReceiver {
+  on(event: "message", listener: () => void): void;
+  on(event: "error", listener: (error: Error) => void): void;
+  write(chunk: Uint8Array): boolean;
+}
+interface WsPackage {
+  Receiver: new (options: Record<string, unknown>) => WsReceiver;
+  Sender: { frame(data: Uint8Array, options: Record<string, unknown>): Uint8Array[] };
+}
+
+// Loaded by path: Bun answers a bare "ws" import with its own built-in replacement.
+const { Receiver, Sender } = createRequire(import.meta.url)(
+  "../node_modules/ws/index.js",
+) as WsPackage;
+
+const SIZES = [20, 1024, 16 * 1024, 1024 * 1024];
+/** Bytes of frames handed to a parser per timed round. */
+const BATCH_BYTES = 4 * 1024 * 1024;
+const MEASURE_MS = 600;
+const WARMUP_ROUNDS = 3;
+
+declare const Deno: { version: { deno: string } } | undefined;
+declare const Bun: { version: string } | undefined;
+
+function runtimeName(): string {
+  if (typeof Bun !== "undefined") return `Bun ${Bun.version}`;
+  if (typeof Deno !== "undefined") return `Deno ${Deno.version.deno}`;
+  return "unknown runtime";
+}
+
+function payloadOf(size: number): Uint8Array {
+  return Uint8Array.from({ length: size }, (_, i) => (i * 131 + 17) & 0xff);
+}
+
+/** Runs `round` (which returns the messages it handled) repeatedly; returns messages/s. */
+function measure(round: () => number): number {
+  for (let i = 0; i < WARMUP_ROUNDS; i++) round();
+  let messages = 0;
+  let elapsed = 0;
+  while (elapsed < MEASURE_MS) {
+    const start = performance.now();
+    messages += round();
+    elapsed += performance.now() - start;
+  }
+  return (messages / elapsed) * 1000;
+}
+
+/** A batch of masked client frames and a fresh working copy per round, copied untimed. */
+function maskedBatch(size: number) {
+  const frame = encodeFrame(Opcode.Binary, payloadOf(size), true);
+  const count = Math.max(1, Math.floor(BATCH_BYTES / frame.length));
+  const template = new Uint8Array(frame.length * count);
+  for (let i = 0; i < count; i++) template.set(frame, i * frame.length);
+  return { template, count };
+}
+
+function parseTether(size: number): number {
+  const { template, count } = maskedBatch(size);
+  let received = 0;
+  const parser = new FrameParser({
+    role: "server",
+    maxFrameSize: Infinity,
+    maxMessageSize: Infinity,
+  }, {
+    text: () => received++,
+    binary: () => received++,
+    compressed: () => {},
+    ping: () => {},
+    pong: () => {},
+    close: () => {},
+    error: (error) => {
+      throw error;
+    },
+  });
+  const work = new Uint8Array(template.length);
+  let timed = 0;
+  let total = 0;
+  for (let i = 0; i < WARMUP_ROUNDS; i++) {
+    work.set(template);
+    parser.push(work.slice());
+  }
+  while (timed < MEASURE_MS) {
+    const chunk = template.slice();
+    const start = performance.now();
+    parser.push(chunk);
+    timed += performance.now() - start;
+    total += count;
+  }
+  if (received < total) throw new Error("tether parser lost messages");
+  return (total / timed) * 1000;
+}
+
+function parseWs(size: number): number {
+  const { template, count } = maskedBatch(size);
+  let received = 0;
+  const receiver = new Receiver({ isServer: true, maxPayload: 0, allowSynchronousEvents: true });
+  receiver.on("message", () => received++);
+  receiver.on("error", (error: Error) => {
+    throw error;
+  });
+  const feed = () => {
+    const copy = template.slice();
+    return Buffer.from(copy.buffer, copy.byteOffset, copy.byteLength);
+  };
+  for (let i = 0; i < WARMUP_ROUNDS; i++) receiver.write(feed());
+  let timed = 0;
+  let total = 0;
+  while (timed < MEASURE_MS) {
+    const chunk = feed();
+    const start = performance.now();
+    receiver.write(chunk);
+    timed += performance.now() - start;
+    total += count;
+  }
+  if (received < total) throw new Error("ws receiver lost messages");
+  return (total / timed) * 1000;
+}
+
+function serializeTether(size: number): number {
+  const payload = payloadOf(size);
+  const perRound = Math.max(1, Math.floor(BATCH_BYTES / 8 / (size + 14)));
+  return measure(() => {
+    for (let i = 0; i < perRound; i++) encodeFrame(Opcode.Binary, payload, true);
+    return perRound;
+  });
+}
+
+function serializeWs(size: number): number {
+  const payload = Buffer.from(payloadOf(size));
+  const perRound = Math.max(1, Math.floor(BATCH_BYTES / 8 / (size + 14)));
+  const options = { fin: true, mask: true, opcode: 2, readOnly: true, rsv1: false };
+  return measure(() => {
+    for (let i = 0; i < perRound; i++) Sender.frame(payload, options);
+    return perRound;
+  });
+}
+
+function formatSize(size: number): string {
+  return size >= 1024 * 1024
+    ? `${size / 1024 / 1024} MiB`
+    : size >= 1024
+    ? `${size / 1024} KiB`
+    : `${size} B`;
+}
+
+function formatRate(messagesPerSecond: number, size: number): string {
+  const megabytes = (messagesPerSecond * size) / 1e6;
+  return `${Math.round(messagesPerSecond).toLocaleString("en-US")} msg/s (${
+    megabytes.toFixed(0)
+  } MB/s)`;
+}
+
+const rows: string[] = [];
+for (
+  const [name, ours, theirs] of [
+    ["parse+unmask", parseTether, parseWs],
+    ["serialize+mask", serializeTether, serializeWs],
+  ] as const
+) {
+  for (const size of SIZES) {
+    const tether = ours(size);
+    const ws = theirs(size);
+    rows.push(
+      `| ${name} | ${formatSize(size)} | ${formatRate(tether, size)} | ${formatRate(ws, size)} | ${
+        (tether / ws).toFixed(2)
+      }x |`,
+    );
+  }
+}
+
+console.log(`\n### Wire layer on ${runtimeName()}\n`);
+console.log("| operation | payload | tether | ws | tether / ws |");
+console.log("| --- | --- | --- | --- | --- |");
+for (const row of rows) console.log(row);
