@@ -1,4 +1,13 @@
-/** Binary data a caller may hand to the wire layer. */
+/**
+ * Binary data a caller may hand to the wire layer.
+ *
+ * @example
+ * ```ts
+ * import { type BinaryInput, toBytes } from "@tether/websocket";
+ * const input: BinaryInput = new Uint16Array([1, 2]);
+ * console.log(toBytes(input).length); // 4
+ * ```
+ */
 export type BinaryInput = ArrayBuffer | ArrayBufferView;
 
 /**

@@ -28,7 +28,15 @@ export const CloseCode = {
   TlsHandshake: 1015,
 } as const;
 
-/** The longest close reason in bytes: a control frame carries 125, the code takes 2. */
+/**
+ * The longest close reason in bytes: a control frame carries 125, the code takes 2.
+ *
+ * @example
+ * ```ts
+ * import { MAX_CLOSE_REASON_BYTES } from "@tether/websocket";
+ * const reason = "x".repeat(MAX_CLOSE_REASON_BYTES); // the longest reason that fits
+ * ```
+ */
 export const MAX_CLOSE_REASON_BYTES = 123;
 
 /**
@@ -79,9 +87,20 @@ export function encodeClosePayload(code?: number, reason = ""): Uint8Array {
   return payload;
 }
 
-/** A decoded close frame: `code` is 1005 when the frame carried none. */
+/**
+ * A decoded close frame.
+ *
+ * @example
+ * ```ts
+ * import { type ClosePayload, decodeClosePayload } from "@tether/websocket";
+ * const close = decodeClosePayload(new Uint8Array([3, 233])) as ClosePayload;
+ * console.log(close.code); // 1001
+ * ```
+ */
 export interface ClosePayload {
+  /** The status code; 1005 when the frame carried none. */
   code: number;
+  /** The reason text; empty when there was none. */
   reason: string;
 }
 

@@ -1,11 +1,25 @@
 import { type ExtensionOffer, parseExtensions } from "./header-lists.ts";
 
-/** The extension name RFC 7692 registers. */
+/**
+ * The extension name RFC 7692 registers.
+ *
+ * @example
+ * ```ts
+ * import { PERMESSAGE_DEFLATE } from "@tether/websocket";
+ * console.log(PERMESSAGE_DEFLATE); // "permessage-deflate"
+ * ```
+ */
 export const PERMESSAGE_DEFLATE = "permessage-deflate";
 
 /**
  * What an endpoint is willing to do with permessage-deflate. On a client these become the
  * offer; on a server they shape the response to a client's offer.
+ *
+ * @example
+ * ```ts
+ * import type { DeflateOptions } from "@tether/websocket";
+ * const options: DeflateOptions = { serverMaxWindowBits: 12, clientNoContextTakeover: true };
+ * ```
  */
 export interface DeflateOptions {
   /** Ask that the server start every message with an empty window. */
@@ -21,11 +35,23 @@ export interface DeflateOptions {
   clientMaxWindowBits?: number | true;
 }
 
-/** The parameters both sides agreed on. Window sizes are 8-15 bits. */
+/**
+ * The parameters both sides agreed on.
+ *
+ * @example
+ * ```ts
+ * import { acceptDeflateOffer, type DeflateParams } from "@tether/websocket";
+ * const params: DeflateParams | undefined = acceptDeflateOffer("permessage-deflate")?.params;
+ * ```
+ */
 export interface DeflateParams {
+  /** The server starts every message with an empty window. */
   serverNoContextTakeover: boolean;
+  /** The client starts every message with an empty window. */
   clientNoContextTakeover: boolean;
+  /** The server's largest window, 8-15 bits. */
   serverMaxWindowBits: number;
+  /** The client's largest window, 8-15 bits. */
   clientMaxWindowBits: number;
 }
 
@@ -139,8 +165,18 @@ export function createDeflateOffer(options: DeflateOptions = {}): string {
   return text;
 }
 
-/** A server's answer to a client's offer. */
+/**
+ * A server's answer to a client's offer.
+ *
+ * @example
+ * ```ts
+ * import { acceptDeflateOffer, type DeflateAgreement } from "@tether/websocket";
+ * const agreement: DeflateAgreement | undefined = acceptDeflateOffer("permessage-deflate");
+ * console.log(agreement?.response); // "permessage-deflate"
+ * ```
+ */
 export interface DeflateAgreement {
+  /** The parameters now in force for the connection. */
   params: DeflateParams;
   /** The `Sec-WebSocket-Extensions` value for the 101 response. */
   response: string;

@@ -9,7 +9,15 @@ const DEFAULT_MAX_MESSAGE_SIZE = 16 * 1024 * 1024;
 
 type ZlibStream = ReturnType<typeof createDeflateRaw> | InflateRaw;
 
-/** Options of a {@link PerMessageDeflate} codec. */
+/**
+ * Options of a {@link PerMessageDeflate} codec.
+ *
+ * @example
+ * ```ts
+ * import type { PerMessageDeflateOptions } from "@tether/websocket";
+ * const options: PerMessageDeflateOptions = { role: "client", maxMessageSize: 1 << 20 };
+ * ```
+ */
 export interface PerMessageDeflateOptions {
   /** Which end of the connection this codec serves; decides which parameters apply. */
   role: "server" | "client";
@@ -172,6 +180,7 @@ export class PerMessageDeflate {
   readonly #deflate: ZlibLane;
   readonly #inflate: ZlibLane;
 
+  /** A codec for one connection with the negotiated `params`. */
   constructor(params: DeflateParams, options: PerMessageDeflateOptions) {
     const server = options.role === "server";
     const ownBits = server ? params.serverMaxWindowBits : params.clientMaxWindowBits;

@@ -15,6 +15,7 @@ export class FrameError extends Error {
   /** The close code to send: 1002 protocol error, 1007 invalid payload or 1009 too big. */
   readonly closeCode: number;
 
+  /** A violation that must be answered with `closeCode`, described by `message`. */
   constructor(closeCode: number, message: string) {
     super(message);
     this.name = "FrameError";

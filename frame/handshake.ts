@@ -1,4 +1,12 @@
-/** The GUID RFC 6455 appends to a client's key before hashing it. */
+/**
+ * The GUID RFC 6455 appends to a client's key before hashing it.
+ *
+ * @example
+ * ```ts
+ * import { WEBSOCKET_GUID } from "@tether/websocket";
+ * console.log(WEBSOCKET_GUID.length); // 36
+ * ```
+ */
 export const WEBSOCKET_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 
 const BASE64_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";

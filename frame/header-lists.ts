@@ -20,7 +20,15 @@ function isWhitespace(code: number): boolean {
   return code === 0x20 || code === 0x09;
 }
 
-/** Whether `value` is a non-empty RFC 9110 token. */
+/**
+ * Whether `value` is a non-empty RFC 9110 token.
+ *
+ * @example
+ * ```ts
+ * import { isToken } from "@tether/websocket";
+ * console.log(isToken("chat.v2"), isToken("chat v2")); // true false
+ * ```
+ */
 export function isToken(value: string): boolean {
   if (value.length === 0) return false;
   for (let i = 0; i < value.length; i++) {
@@ -73,8 +81,18 @@ export function hasToken(value: string | null | undefined, token: string): boole
   return parseTokenList(value)?.some((item) => item.toLowerCase() === wanted) ?? false;
 }
 
-/** One element of a `Sec-WebSocket-Extensions` list, parameters in the order given. */
+/**
+ * One element of a `Sec-WebSocket-Extensions` list, parameters in the order given.
+ *
+ * @example
+ * ```ts
+ * import { type ExtensionOffer, parseExtensions } from "@tether/websocket";
+ * const [offer]: ExtensionOffer[] = parseExtensions("permessage-deflate") ?? [];
+ * console.log(offer.name); // "permessage-deflate"
+ * ```
+ */
 export interface ExtensionOffer {
+  /** The extension token, as sent. */
   name: string;
   /** Parameter name and value; `true` for a parameter given without a value. */
   params: Array<[string, string | true]>;

@@ -9,6 +9,20 @@ import { decodeUtf8, Utf8Validator } from "./utf8.ts";
  * Receives what the parser finds, synchronously and in wire order. Control frames that
  * arrive between the fragments of a message are delivered as they come, before the
  * message completes. Handlers must not throw.
+ *
+ * @example
+ * ```ts
+ * import type { FrameHandler } from "@tether/websocket";
+ * const handler: FrameHandler = {
+ *   text: (text) => console.log(text),
+ *   binary: (data) => console.log(data.length),
+ *   compressed: () => {},
+ *   ping: () => {},
+ *   pong: () => {},
+ *   close: (code) => console.log("closed", code),
+ *   error: (error) => console.log("fail with", error.closeCode),
+ * };
+ * ```
  */
 export interface FrameHandler {
   /** A complete text message, already validated as UTF-8. */
@@ -20,7 +34,9 @@ export interface FrameHandler {
    * still compressed; inflate it and, for text, validate the result.
    */
   compressed(isText: boolean, data: Uint8Array): void;
+  /** A ping; the endpoint owes a pong with the same payload. */
   ping(data: Uint8Array): void;
+  /** A pong, solicited or not. */
   pong(data: Uint8Array): void;
   /** A close frame; `code` is 1005 when it had none. The parser reads nothing after it. */
   close(code: number, reason: string): void;
@@ -28,7 +44,15 @@ export interface FrameHandler {
   error(error: FrameError): void;
 }
 
-/** Limits and role of a {@link FrameParser}. */
+/**
+ * Limits and role of a {@link FrameParser}.
+ *
+ * @example
+ * ```ts
+ * import type { FrameParserOptions } from "@tether/websocket";
+ * const options: FrameParserOptions = { role: "server", maxFrameSize: 65536 };
+ * ```
+ */
 export interface FrameParserOptions {
   /**
    * `"server"` parses frames sent by a client, which must be masked; `"client"` parses
@@ -109,6 +133,7 @@ export class FrameParser {
   readonly #utf8 = new Utf8Validator();
   readonly #control = new Uint8Array(MAX_CONTROL_PAYLOAD);
 
+  /** A parser for one connection, reporting to `handler`. */
   constructor(options: FrameParserOptions, handler: FrameHandler) {
     this.#handler = handler;
     this.#expectMasked = options.role === "server";

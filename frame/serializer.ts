@@ -30,7 +30,15 @@ function allocateFrame(length: number): Uint8Array {
   return frame;
 }
 
-/** Bytes the header of a frame with `payloadLength` bytes takes, mask key included. */
+/**
+ * Bytes the header of a frame with `payloadLength` bytes takes, mask key included.
+ *
+ * @example
+ * ```ts
+ * import { frameHeaderLength } from "@tether/websocket";
+ * console.log(frameHeaderLength(200, true)); // 8: 2 + 2-byte length + 4-byte mask
+ * ```
+ */
 export function frameHeaderLength(payloadLength: number, masked: boolean): number {
   const lengthBytes = payloadLength < 126 ? 0 : payloadLength < 0x10000 ? 2 : 8;
   return 2 + lengthBytes + (masked ? 4 : 0);
@@ -188,9 +196,9 @@ export function encodeTextFrame(text: string, masked: boolean): Uint8Array {
  * @example
  * ```ts
  * import { encodeFragments, Opcode } from "@tether/websocket";
- * const bytes = new TextEncoder().encode("añb"); // "ñ" is 2 bytes
- * const frames = encodeFragments(Opcode.Text, bytes, 2, false);
- * console.log(frames.length); // 3: "a", "ñ", "b"
+ * const bytes = new TextEncoder().encode("€€"); // 6 bytes, 3 per character
+ * const frames = encodeFragments(Opcode.Text, bytes, 4, false);
+ * console.log(frames.map((frame) => frame[1])); // [3, 3]: each frame holds one "€"
  * ```
  */
 export function encodeFragments(

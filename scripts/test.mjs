@@ -1,11 +1,17 @@
 // Runs the whole suite under `deno test` and then `bun test`, passes their output through,
 // and ends with one line totalling both runtimes. Extra arguments select test files.
 import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { stripVTControlCharacters } from "node:util";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const files = process.argv.slice(2);
-const bin = (name) => `${root}node_modules/.bin/${name}`;
+/** The pinned runtime `npm ci` installed, else one on the PATH. */
+const bin = (name) => {
+  const pinned = `${root}node_modules/.bin/${name}`;
+  return existsSync(pinned) ? pinned : name;
+};
 
 const runners = [
   {
@@ -54,7 +60,7 @@ let failed = 0;
 for (const runner of runners) {
   console.log(`\n=== ${runner.name} test ===`);
   const { code, output } = await run(runner);
-  const counts = runner.count(output.replace(/\x1b\[[0-9;]*m/g, ""));
+  const counts = runner.count(stripVTControlCharacters(output));
   if (counts) {
     passed += counts.passed;
     failed += counts.failed;
