@@ -30,6 +30,13 @@ function allocateFrame(length: number): Uint8Array {
   return frame;
 }
 
+/** Returns the tail of the slab's latest allocation that its owner did not use. */
+function releaseUnused(frame: Uint8Array, used: number): void {
+  if (frame.buffer === slab && ((frame.byteOffset + frame.length + 7) & ~7) === slabOffset) {
+    slabOffset = (frame.byteOffset + used + 7) & ~7;
+  }
+}
+
 /**
  * Bytes the header of a frame with `payloadLength` bytes takes, mask key included.
  *
@@ -165,9 +172,14 @@ export function encodeFrameHeader(
 
 const textEncoder = new TextEncoder();
 
+/** Longer strings are encoded first, so no buffer of 3 bytes per character is kept. */
+const ENCODE_INTO_LIMIT = 16 * 1024;
+/** Room for the longest header in front of the payload. */
+const HEADER_RESERVE = 14;
+
 /**
- * A text frame straight from a string: the UTF-8 bytes are encoded into the frame buffer,
- * with no intermediate copy.
+ * A text frame straight from a string. Short strings are encoded into the frame buffer
+ * itself, with no intermediate copy.
  *
  * @example
  * ```ts
@@ -176,16 +188,19 @@ const textEncoder = new TextEncoder();
  * ```
  */
 export function encodeTextFrame(text: string, masked: boolean): Uint8Array {
-  // Reserve the largest header in front of the worst-case UTF-8 size, encode, then write
-  // the real header so that it ends right where the payload starts.
-  const reserve = 14;
-  const buffer = new Uint8Array(reserve + text.length * 3);
-  const { written } = textEncoder.encodeInto(text, buffer.subarray(reserve));
-  const headerLength = frameHeaderLength(written, masked);
-  const start = reserve - headerLength;
+  if (text.length > ENCODE_INTO_LIMIT) {
+    return encodeFrame(Opcode.Text, textEncoder.encode(text), masked);
+  }
+  // Encode after a reserve as large as the longest header, then write the real header so
+  // that it ends right where the payload starts, and give back what was not used.
+  const buffer = allocateFrame(HEADER_RESERVE + text.length * 3);
+  const { written } = textEncoder.encodeInto(text, buffer.subarray(HEADER_RESERVE));
+  const payloadEnd = HEADER_RESERVE + written;
+  releaseUnused(buffer, payloadEnd);
+  const start = HEADER_RESERVE - frameHeaderLength(written, masked);
   writeHeader(buffer, start, Opcode.Text, written, masked, true, false);
-  if (masked) maskPayload(buffer, reserve, reserve + written);
-  return buffer.subarray(start, reserve + written);
+  if (masked) maskPayload(buffer, HEADER_RESERVE, payloadEnd);
+  return buffer.subarray(start, payloadEnd);
 }
 
 /**

@@ -89,13 +89,33 @@ test("serializer: offset views send exactly their own bytes", () => {
 });
 
 test("serializer: text frames straight from strings match encoded bytes", () => {
-  for (const text of ["", "hi", "κόσμε 𝄞", "x".repeat(200), "€".repeat(30000)]) {
+  for (
+    const text of [
+      "",
+      "hi",
+      "κόσμε 𝄞",
+      "x".repeat(200),
+      "€".repeat(5000),
+      "€".repeat(30000),
+      "x".repeat(70000),
+    ]
+  ) {
     const bytes = new TextEncoder().encode(text);
     assert.deepEqual(encodeTextFrame(text, false), encodeFrame(Opcode.Text, bytes, false));
     const server = record({ role: "server" });
     server.feed(encodeTextFrame(text, true));
     assert.deepEqual(server.events, [["text", text]]);
   }
+});
+
+test("serializer: text frames from a shared slab do not overlap", () => {
+  const texts = Array.from({ length: 500 }, (_, i) => "t".repeat(i % 97) + "€".repeat(i % 13));
+  const frames = texts.map((text) => encodeTextFrame(text, false));
+  frames.forEach((frame, i) => {
+    const client = record({ role: "client" });
+    client.feed(frame);
+    assert.deepEqual(client.events, [["text", texts[i]]], `frame ${i}`);
+  });
 });
 
 test("serializer: fragments never cut a UTF-8 character and reassemble to the message", () => {
