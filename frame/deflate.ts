@@ -2,6 +2,7 @@ import { constants, createDeflateRaw, createInflateRaw, type InflateRaw } from "
 import { CloseCode } from "./close.ts";
 import type { DeflateParams } from "./deflate-negotiation.ts";
 import { FrameError } from "./errors.ts";
+import { readLimit } from "./limits.ts";
 
 /** The empty stored block a sync flush ends with; RFC 7692 strips it on the wire. */
 const SYNC_FLUSH_TAIL = new Uint8Array([0x00, 0x00, 0xff, 0xff]);
@@ -180,14 +181,30 @@ export class PerMessageDeflate {
   readonly #deflate: ZlibLane;
   readonly #inflate: ZlibLane;
 
-  /** A codec for one connection with the negotiated `params`. */
+  /** A codec for one connection with the negotiated `params`; bad options throw `RangeError`. */
   constructor(params: DeflateParams, options: PerMessageDeflateOptions) {
     const server = options.role === "server";
     const ownBits = server ? params.serverMaxWindowBits : params.clientMaxWindowBits;
     const ownReset = server ? params.serverNoContextTakeover : params.clientNoContextTakeover;
     const peerBits = server ? params.clientMaxWindowBits : params.serverMaxWindowBits;
     const peerReset = server ? params.clientNoContextTakeover : params.serverNoContextTakeover;
+    if (options.role !== "server" && options.role !== "client") {
+      throw new RangeError(`role must be "server" or "client", got ${options.role}`);
+    }
     const level = options.level ?? 6;
+    if (!Number.isInteger(level) || level < 0 || level > 9) {
+      throw new RangeError(`level must be an integer from 0 to 9, got ${level}`);
+    }
+    for (const bits of [params.serverMaxWindowBits, params.clientMaxWindowBits]) {
+      if (!Number.isInteger(bits) || bits < 8 || bits > 15) {
+        throw new RangeError(`window bits must be 8-15, got ${bits}`);
+      }
+    }
+    const maxMessageSize = readLimit(
+      "maxMessageSize",
+      options.maxMessageSize,
+      DEFAULT_MAX_MESSAGE_SIZE,
+    );
     // zlib cannot deflate with a 256-byte window; run-length matches reach back one byte,
     // which fits any window, so an 8-bit agreement is kept that way.
     const deflateOptions = ownBits === 8
@@ -207,7 +224,7 @@ export class PerMessageDeflate {
         stream.write(SYNC_FLUSH_TAIL);
       },
       (stream) => peerReset && stream.reset(),
-      options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE,
+      maxMessageSize,
     );
   }
 

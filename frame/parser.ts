@@ -1,6 +1,7 @@
 import { ByteAccumulator } from "./bytes.ts";
 import { CloseCode, decodeClosePayload } from "./close.ts";
 import { FrameError } from "./errors.ts";
+import { readLimit } from "./limits.ts";
 import { applyMask } from "./mask.ts";
 import { isControlOpcode, isKnownOpcode, Opcode } from "./opcode.ts";
 import { decodeUtf8, Utf8Validator } from "./utf8.ts";
@@ -133,13 +134,16 @@ export class FrameParser {
   readonly #utf8 = new Utf8Validator();
   readonly #control = new Uint8Array(MAX_CONTROL_PAYLOAD);
 
-  /** A parser for one connection, reporting to `handler`. */
+  /** A parser for one connection, reporting to `handler`; bad options throw `RangeError`. */
   constructor(options: FrameParserOptions, handler: FrameHandler) {
+    if (options.role !== "server" && options.role !== "client") {
+      throw new RangeError(`role must be "server" or "client", got ${options.role}`);
+    }
     this.#handler = handler;
     this.#expectMasked = options.role === "server";
-    this.#maxFrameSize = options.maxFrameSize ?? DEFAULT_MAX_SIZE;
-    this.#maxMessageSize = options.maxMessageSize ?? DEFAULT_MAX_SIZE;
-    this.#maxFragments = options.maxFragments ?? DEFAULT_MAX_FRAGMENTS;
+    this.#maxFrameSize = readLimit("maxFrameSize", options.maxFrameSize, DEFAULT_MAX_SIZE);
+    this.#maxMessageSize = readLimit("maxMessageSize", options.maxMessageSize, DEFAULT_MAX_SIZE);
+    this.#maxFragments = readLimit("maxFragments", options.maxFragments, DEFAULT_MAX_FRAGMENTS);
     this.#compression = options.compression ?? false;
   }
 

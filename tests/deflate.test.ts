@@ -275,6 +275,19 @@ test("deflate codec: concurrent calls are answered in order", async () => {
   client.close();
 });
 
+test("deflate codec: bad options are refused when the codec is made", () => {
+  assert.throws(() => new PerMessageDeflate(DEFAULTS, { role: "server", level: 10 }), RangeError);
+  assert.throws(
+    () => new PerMessageDeflate(DEFAULTS, { role: "server", maxMessageSize: NaN }),
+    RangeError,
+  );
+  assert.throws(
+    () => new PerMessageDeflate({ ...DEFAULTS, serverMaxWindowBits: 16 }, { role: "client" }),
+    RangeError,
+  );
+  assert.throws(() => new PerMessageDeflate(DEFAULTS, { role: "both" as "server" }), RangeError);
+});
+
 test("deflate codec: closing resolves pending work with an error", async () => {
   const codec = new PerMessageDeflate(DEFAULTS, { role: "server" });
   const pending = codec.compress(new Uint8Array(100000));

@@ -366,6 +366,31 @@ test("parser: nothing after a close frame or an error is parsed", () => {
   assert.deepEqual(stopped.events, []);
 });
 
+test("parser: bad options are refused when the parser is made", () => {
+  const handler = {
+    text: () => {},
+    binary: () => {},
+    compressed: () => {},
+    ping: () => {},
+    pong: () => {},
+    close: () => {},
+    error: () => {},
+  };
+  for (
+    const options of [
+      { role: "server" as const, maxFrameSize: NaN },
+      { role: "server" as const, maxFrameSize: -1 },
+      { role: "server" as const, maxMessageSize: 1.5 },
+      { role: "client" as const, maxFragments: -Infinity },
+      { role: "peer" as "server" },
+    ]
+  ) {
+    assert.throws(() => new FrameParser(options, handler), RangeError, JSON.stringify(options));
+  }
+  const unlimited = new FrameParser({ role: "server", maxFrameSize: Infinity }, handler);
+  assert.equal(unlimited.active, true);
+});
+
 test("parser: payload views handed out stay intact when later chunks arrive", () => {
   const seen: Uint8Array[] = [];
   const raw = new FrameParser(
