@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { FrameParser } from "../mod.ts";
-import { concatBytes, type ParserEvent, rawFrame, record } from "./support.ts";
+import { concatBytes, handlerWith, type ParserEvent, rawFrame, record } from "./support.ts";
 
 const TEXT = 0x1;
 const BINARY = 0x2;
@@ -367,15 +367,7 @@ test("parser: nothing after a close frame or an error is parsed", () => {
 });
 
 test("parser: bad options are refused when the parser is made", () => {
-  const handler = {
-    text: () => {},
-    binary: () => {},
-    compressed: () => {},
-    ping: () => {},
-    pong: () => {},
-    close: () => {},
-    error: () => {},
-  };
+  const handler = handlerWith();
   for (
     const options of [
       { role: "server" as const, maxFrameSize: NaN },
@@ -395,15 +387,7 @@ test("parser: payload views handed out stay intact when later chunks arrive", ()
   const seen: Uint8Array[] = [];
   const raw = new FrameParser(
     { role: "client" },
-    {
-      text: () => {},
-      binary: (data) => seen.push(data),
-      compressed: () => {},
-      ping: () => {},
-      pong: () => {},
-      close: () => {},
-      error: () => {},
-    },
+    handlerWith({ binary: (data) => seen.push(data) }),
   );
   const first = rawFrame({ opcode: BINARY, payload: [1, 2, 3], mask: false });
   const second = rawFrame({ opcode: BINARY, payload: [4, 5, 6], mask: false });

@@ -1,4 +1,4 @@
-import { FrameParser, type FrameParserOptions } from "../mod.ts";
+import { type FrameHandler, FrameParser, type FrameParserOptions } from "../mod.ts";
 
 /** Everything a parser reported, in order, as plain comparable values. */
 export type ParserEvent =
@@ -29,6 +29,21 @@ export function record(options: FrameParserOptions): Recorder {
     error: (error) => events.push(["error", error.closeCode]),
   });
   return { parser, events, feed: (bytes) => parser.push(bytes.slice()) };
+}
+
+/** A handler that ignores everything except what `overrides` handles. */
+export function handlerWith(overrides: Partial<FrameHandler> = {}): FrameHandler {
+  const ignore = () => {};
+  return {
+    text: ignore,
+    binary: ignore,
+    compressed: ignore,
+    ping: ignore,
+    pong: ignore,
+    close: ignore,
+    error: ignore,
+    ...overrides,
+  };
 }
 
 export interface RawFrame {
