@@ -94,10 +94,7 @@ class ZlibLane {
   }
 
   close(): void {
-    this.#stream?.destroy();
-    this.#stream = undefined;
-    this.#failure ??= new FrameError(CloseCode.AbnormalClosure, "compression codec closed");
-    for (const job of this.#queue.splice(0)) job.resolve(this.#failure);
+    this.#fail(new FrameError(CloseCode.AbnormalClosure, "compression codec closed"));
   }
 
   #open(): ZlibStream {
@@ -114,11 +111,7 @@ class ZlibLane {
         job.chunks.push(chunk);
       }
     });
-    stream.on("error", (error: Error) => {
-      this.#fail(
-        new FrameError(CloseCode.InvalidPayload, `invalid compressed data: ${error.message}`),
-      );
-    });
+    stream.on("error", (error: Error) => this.#fail(invalidData(error)));
     return stream;
   }
 
