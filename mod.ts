@@ -2,9 +2,9 @@
  * tether: a WebSocket library for Deno and Bun that implements the Ballerina WebSocket
  * specification on web-standard APIs.
  *
- * This release holds the wire layer: an RFC 6455 frame parser and serializer,
- * RFC 7692 permessage-deflate negotiation and codec, close codes, and handshake helpers.
- * None of it performs I/O, so it runs wherever JavaScript does.
+ * It holds the listener (upgrade services on paths, three server engines), the service
+ * dispatcher with its `Caller`, and the wire layer underneath: an RFC 6455 frame parser
+ * and serializer, RFC 7692 permessage-deflate, close codes and handshake helpers.
  *
  * @example
  * ```ts
@@ -24,6 +24,45 @@
  *
  * @module
  */
+export { Caller } from "./dispatch/caller.ts";
+export {
+  CloseFrame,
+  GoingAway,
+  InternalServerError,
+  InvalidPayload,
+  MessageTooBig,
+  NormalClosure,
+  PolicyViolation,
+  ProtocolError,
+  UnsupportedData,
+} from "./dispatch/close-frame.ts";
+export {
+  AuthError,
+  AuthnError,
+  AuthzError,
+  ConnectionClosureError,
+  ConnectionError,
+  CorruptedFrameError,
+  HandshakeTimedOut,
+  InvalidContinuationFrameError,
+  InvalidHandshakeError,
+  PayloadBindingError,
+  PayloadTooLargeError,
+  PayloadValidationError,
+  ReadTimedOutError,
+  SslError,
+  UpgradeError,
+  WebSocketError,
+} from "./dispatch/errors.ts";
+export type { Service, ServiceConfig } from "./dispatch/service.ts";
+export type {
+  EngineName,
+  ListenerConfiguration,
+  ListenerHttp1Settings,
+  RequestLimitConfigs,
+} from "./listener/config.ts";
+export { Listener } from "./listener/listener.ts";
+export type { UpgradeContext, UpgradeFunction } from "./listener/upgrade.ts";
 export { type BinaryInput, toBytes } from "./frame/bytes.ts";
 export {
   CloseCode,

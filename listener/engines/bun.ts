@@ -1,0 +1,217 @@
+import { FrameError } from "../../frame/errors.ts";
+import {
+  bunRuntime,
+  type BunServer,
+  type BunServerWebSocket,
+  type BunWebSocketHandler,
+} from "./bun-api.ts";
+import type { Connection, ConnectionEvents, ConnectionOptions } from "./connection.ts";
+import type { Acceptance, Engine, FetchHandler, ServeOptions } from "./engine.ts";
+
+const RESOLVED = Promise.resolve();
+const encoder = new TextEncoder();
+
+/** What the bun engine keeps in `ws.data`. */
+interface BunSlot {
+  acceptance: Acceptance;
+  connection?: BunConnection;
+}
+
+/** One connection on Bun's native WebSocket. */
+class BunConnection implements Connection {
+  readonly secure = false;
+  readonly protocol: string;
+  readonly extensions = "";
+  readonly canControlPings = true;
+  readonly #ws: BunServerWebSocket;
+  readonly #options: ConnectionOptions;
+  #events: ConnectionEvents | undefined;
+  #drainWaiters: (() => void)[] = [];
+  #ended = false;
+
+  constructor(ws: BunServerWebSocket, acceptance: Acceptance) {
+    this.#ws = ws;
+    this.#options = acceptance.options;
+    this.protocol = acceptance.protocol;
+  }
+
+  listen(events: ConnectionEvents): void {
+    this.#events = events;
+  }
+
+  message(message: string | Uint8Array): void {
+    const limit = this.#options.maxFrameSize;
+    // Bun checks its server-wide limit; each service's own limit is checked here.
+    if (typeof message === "string") {
+      if (message.length > limit / 3 && encoder.encode(message).length > limit) {
+        return this.#tooBig();
+      }
+      this.#events!.text(message);
+    } else {
+      if (message.length > limit) return this.#tooBig();
+      this.#events!.binary(message);
+    }
+  }
+
+  pinged(data: Uint8Array): void {
+    this.#events!.pingReceived(data);
+  }
+
+  ponged(data: Uint8Array): void {
+    this.#events!.pongReceived(data);
+  }
+
+  closed(code: number, reason: string): void {
+    this.#ended = true;
+    if (code !== 1006) this.#events!.closing(code, reason);
+    this.#events!.ended();
+    this.drained();
+  }
+
+  drained(): void {
+    const waiters = this.#drainWaiters;
+    this.#drainWaiters = [];
+    for (const wake of waiters) wake();
+  }
+
+  sendText(text: string): Promise<void> {
+    return this.#sent(() => this.#ws.send(text));
+  }
+
+  sendBinary(data: Uint8Array): Promise<void> {
+    return this.#sent(() => this.#ws.send(data));
+  }
+
+  ping(data: Uint8Array): Promise<void> {
+    if (data.length > 125) return Promise.reject(new RangeError("ping payload over 125 bytes"));
+    return this.#sent(() => this.#ws.ping(data));
+  }
+
+  pong(data: Uint8Array): Promise<void> {
+    if (data.length > 125) return Promise.reject(new RangeError("pong payload over 125 bytes"));
+    return this.#sent(() => this.#ws.pong(data));
+  }
+
+  close(code: number | undefined, reason: string): Promise<void> {
+    if (!this.#ended) this.#ws.close(code, reason);
+    return RESOLVED;
+  }
+
+  fail(code: number, reason: string): void {
+    if (!this.#ended) this.#ws.close(code, reason);
+  }
+
+  terminate(): void {
+    if (!this.#ended) this.#ws.terminate();
+  }
+
+  pause(): void {}
+
+  resume(): void {}
+
+  #tooBig(): void {
+    this.#events!.failed(
+      new FrameError(1009, `message larger than the limit of ${this.#options.maxFrameSize} bytes`),
+    );
+  }
+
+  /** Bun answers -1 when the message was queued behind backpressure, 0 when it was dropped. */
+  #sent(send: () => number): Promise<void> {
+    if (this.#ended) {
+      return Promise.reject(this.#options.connectionError("Connection already closed"));
+    }
+    const limit = this.#options.writeBufferLimit;
+    if (this.#ws.getBufferedAmount() > limit) {
+      this.#ws.terminate();
+      return Promise.reject(this.#options.connectionError(
+        `write buffer limit of ${limit} bytes exceeded: the peer is not reading; ` +
+          "the connection was dropped",
+      ));
+    }
+    const status = send();
+    if (status > 0) return RESOLVED;
+    if (status === 0) {
+      return Promise.reject(this.#options.connectionError("the message could not be sent"));
+    }
+    return new Promise((resolve) => this.#drainWaiters.push(resolve));
+  }
+}
+
+function slot(ws: BunServerWebSocket): BunSlot {
+  return ws.data as BunSlot;
+}
+
+/**
+ * Bun.serve's native WebSocket. Bun parses and frames natively; this engine maps its
+ * callbacks onto the engine-neutral connection and applies each service's limits.
+ */
+export class BunEngine implements Engine {
+  readonly controlFrames = true;
+  readonly compression = true;
+  /** The `websocket` option to give `Bun.serve` when you serve the Hono app yourself. */
+  readonly websocket: BunWebSocketHandler;
+  #server: BunServer | undefined;
+
+  constructor(settings: { compression: boolean; maxPayloadLength: number }) {
+    this.websocket = {
+      open(ws) {
+        const state = slot(ws);
+        const connection = new BunConnection(ws, state.acceptance);
+        state.connection = connection;
+        state.acceptance.open(connection);
+      },
+      message: (ws, message) => slot(ws).connection!.message(message),
+      ping: (ws, data) => slot(ws).connection!.pinged(data),
+      pong: (ws, data) => slot(ws).connection!.ponged(data),
+      close: (ws, code, reason) => slot(ws).connection?.closed(code, reason),
+      drain: (ws) => slot(ws).connection!.drained(),
+      maxPayloadLength: settings.maxPayloadLength,
+      // Idle time is the dispatcher's business; Bun must neither ping nor close on its own.
+      idleTimeout: 0,
+      sendPings: false,
+      backpressureLimit: 0,
+      closeOnBackpressureLimit: false,
+      perMessageDeflate: settings.compression,
+    };
+  }
+
+  upgrade(request: Request, acceptance: Acceptance, env: unknown): Response {
+    const server = env as BunServer | undefined;
+    if (typeof server?.upgrade !== "function") {
+      throw new Error(
+        "the bun engine needs Bun's server: serve with Bun.serve({ fetch: app.fetch, websocket: listener.websocket })",
+      );
+    }
+    const headers = new Headers(acceptance.headers);
+    if (acceptance.protocol) headers.set("sec-websocket-protocol", acceptance.protocol);
+    const slot: BunSlot = { acceptance };
+    if (!server.upgrade(request, { headers, data: slot })) {
+      return new Response("the upgrade failed", { status: 400 });
+    }
+    // Bun has answered 101 on the socket already; this response is never sent.
+    return new Response(null);
+  }
+
+  serve(fetch: FetchHandler, options: ServeOptions): Promise<number> {
+    this.#server = bunRuntime().serve({
+      hostname: options.host,
+      port: options.port,
+      // Bun's idle timeout for HTTP connections bounds the wait for the upgrade request.
+      idleTimeout: Math.min(Math.ceil(options.timeout), 255),
+      fetch: (request, server) => fetch(request, server),
+      websocket: this.websocket,
+    });
+    return Promise.resolve(this.#server.port);
+  }
+
+  stopAccepting(): Promise<void> {
+    // stop(false) resolves only when every connection is gone, so it is not awaited here.
+    this.#server?.stop(false).catch(() => {});
+    return Promise.resolve();
+  }
+
+  async close(): Promise<void> {
+    await this.#server?.stop(true);
+    this.#server = undefined;
+  }
+}

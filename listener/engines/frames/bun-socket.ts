@@ -1,0 +1,119 @@
+import type { ByteReceiver, ByteSocket } from "./byte-socket.ts";
+
+/** The part of Bun's TCP socket this adapter uses. */
+export interface BunTcpSocket {
+  write(data: Uint8Array): number;
+  end(): void;
+  terminate(): void;
+  pause(): void;
+  resume(): void;
+}
+
+/**
+ * A Bun TCP socket as a {@link ByteSocket}. Bun writes synchronously and reports how much it
+ * took; the rest is queued here and retried when Bun reports the socket drained.
+ */
+export class BunByteSocket implements ByteSocket {
+  readonly secure: boolean;
+  readonly #socket: BunTcpSocket;
+  #receiver: ByteReceiver | undefined;
+  #early: Uint8Array[] = [];
+  #queue: Uint8Array[] = [];
+  #pending = 0;
+  #drainWaiters: (() => void)[] = [];
+  #ending = false;
+  #closed = false;
+
+  constructor(socket: BunTcpSocket, secure: boolean) {
+    this.#socket = socket;
+    this.secure = secure;
+  }
+
+  get pending(): number {
+    return this.#pending;
+  }
+
+  receive(receiver: ByteReceiver): void {
+    this.#receiver = receiver;
+    const early = this.#early;
+    this.#early = [];
+    for (const chunk of early) receiver.data(chunk);
+    if (this.#closed) receiver.closed();
+  }
+
+  /** Bun's `data` handler: bytes from the peer. */
+  onData(chunk: Uint8Array): void {
+    if (this.#receiver === undefined) this.#early.push(chunk);
+    else this.#receiver.data(chunk);
+  }
+
+  /** Bun's `drain` handler: the socket can take more. */
+  onDrain(): void {
+    const queue = this.#queue;
+    while (queue.length > 0) {
+      const chunk = queue[0];
+      const written = this.#socket.write(chunk);
+      this.#pending -= Math.max(written, 0);
+      if (written < chunk.length) {
+        queue[0] = chunk.subarray(Math.max(written, 0));
+        return;
+      }
+      queue.shift();
+    }
+    this.#wakeDrainWaiters();
+    if (this.#ending) this.#socket.end();
+  }
+
+  /** Bun's `close` handler. */
+  onClose(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#queue = [];
+    this.#pending = 0;
+    this.#wakeDrainWaiters();
+    this.#receiver?.closed();
+  }
+
+  write(data: Uint8Array): boolean {
+    if (this.#closed || this.#ending) return true;
+    if (this.#queue.length === 0) {
+      const written = this.#socket.write(data);
+      if (written === data.length) return true;
+      data = data.subarray(Math.max(written, 0));
+    }
+    this.#queue.push(data);
+    this.#pending += data.length;
+    return false;
+  }
+
+  drained(): Promise<void> {
+    if (this.#pending === 0 || this.#closed) return Promise.resolve();
+    return new Promise((resolve) => this.#drainWaiters.push(resolve));
+  }
+
+  pause(): void {
+    this.#socket.pause();
+  }
+
+  resume(): void {
+    this.#socket.resume();
+  }
+
+  end(): void {
+    if (this.#closed || this.#ending) return;
+    this.#ending = true;
+    if (this.#queue.length === 0) this.#socket.end();
+  }
+
+  destroy(): void {
+    if (this.#closed) return;
+    this.#socket.terminate();
+    this.onClose();
+  }
+
+  #wakeDrainWaiters(): void {
+    const waiters = this.#drainWaiters;
+    this.#drainWaiters = [];
+    for (const wake of waiters) wake();
+  }
+}

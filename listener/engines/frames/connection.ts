@@ -1,0 +1,275 @@
+import { encodeClosePayload } from "../../../frame/close.ts";
+import type { PerMessageDeflate } from "../../../frame/deflate.ts";
+import { FrameError } from "../../../frame/errors.ts";
+import { Opcode } from "../../../frame/opcode.ts";
+import { type FrameHandler, FrameParser } from "../../../frame/parser.ts";
+import { encodeFragments, encodeFrame, encodeTextFrame } from "../../../frame/serializer.ts";
+import { decodeUtf8 } from "../../../frame/utf8.ts";
+import type { Connection, ConnectionEvents, ConnectionOptions } from "../connection.ts";
+import type { ByteSocket } from "./byte-socket.ts";
+
+/** Messages shorter than this go out uncompressed: deflating them costs more than it saves. */
+const COMPRESSION_THRESHOLD = 64;
+const RESOLVED = Promise.resolve();
+const encoder = new TextEncoder();
+
+/** What a frames connection was agreed to be at the handshake. */
+export interface FramesConnectionInit extends ConnectionOptions {
+  role: "server" | "client";
+  protocol: string;
+  extensions: string;
+  /** The permessage-deflate codec when compression was negotiated. */
+  codec?: PerMessageDeflate;
+  /** Bytes that arrived after the handshake, before the connection was set up. */
+  leftover?: Uint8Array;
+}
+
+/**
+ * One WebSocket connection run by the wire layer over a {@link ByteSocket}: parses what
+ * arrives, frames what is sent, inflates and deflates, and keeps the order of both
+ * directions even while compression runs asynchronously.
+ */
+export class FramesConnection implements Connection {
+  readonly protocol: string;
+  readonly extensions: string;
+  readonly canControlPings = true;
+  readonly #socket: ByteSocket;
+  readonly #options: FramesConnectionInit;
+  readonly #masked: boolean;
+  readonly #parser: FrameParser;
+  readonly #codec: PerMessageDeflate | undefined;
+  #events: ConnectionEvents | undefined;
+  /** Inbound work still waiting on inflation; later events queue behind it. */
+  #inbound: Promise<void> | undefined;
+  /** Outbound messages still waiting on deflation; later sends queue behind them. */
+  #outbound: Promise<void> | undefined;
+  #closeSent = false;
+  #closeReceived = false;
+  #ended = false;
+
+  constructor(socket: ByteSocket, options: FramesConnectionInit) {
+    this.#socket = socket;
+    this.#options = options;
+    this.protocol = options.protocol;
+    this.extensions = options.extensions;
+    this.#masked = options.role === "client";
+    this.#codec = options.codec;
+    this.#parser = new FrameParser({
+      role: options.role,
+      maxFrameSize: options.maxFrameSize,
+      maxMessageSize: options.maxMessageSize,
+      compression: options.codec !== undefined,
+    }, this.#handler());
+  }
+
+  get secure(): boolean {
+    return this.#socket.secure;
+  }
+
+  listen(events: ConnectionEvents): void {
+    this.#events = events;
+    const parser = this.#parser;
+    this.#socket.receive({
+      data: (chunk) => {
+        if (parser.active) parser.push(chunk);
+      },
+      closed: () => this.#inOrder(() => this.#end()),
+    });
+    if (this.#options.leftover?.length) parser.push(this.#options.leftover);
+  }
+
+  // --- what the parser found, in wire order ---
+
+  #handler(): FrameHandler {
+    return {
+      text: (data) => this.#inOrder(() => this.#events!.text(data)),
+      binary: (data) => this.#inOrder(() => this.#events!.binary(data)),
+      compressed: (isText, data) => this.#inflate(isText, data),
+      ping: (data) => {
+        if (this.#options.autoPong && !this.#closeSent) this.#write(Opcode.Pong, data);
+        this.#inOrder(() => this.#events!.pingReceived(data));
+      },
+      pong: (data) => this.#inOrder(() => this.#events!.pongReceived(data)),
+      close: (code, reason) => {
+        this.#closeReceived = true;
+        if (this.#closeSent) this.#socket.end();
+        this.#inOrder(() => this.#events!.closing(code, reason));
+      },
+      error: (error) => this.#inOrder(() => this.#events!.failed(error)),
+    };
+  }
+
+  #inflate(isText: boolean, data: Uint8Array): void {
+    const inflated = this.#codec!.decompress(data);
+    this.#inOrder(async () => {
+      const result = await inflated;
+      if (result instanceof FrameError) return this.#events!.failed(result);
+      if (!isText) return this.#events!.binary(result);
+      const text = decodeUtf8(result);
+      if (text === undefined) {
+        return this.#events!.failed(
+          new FrameError(1007, "inflated text message is not valid UTF-8"),
+        );
+      }
+      this.#events!.text(text);
+    });
+  }
+
+  // --- Connection: called by the dispatcher ---
+
+  sendText(text: string): Promise<void> {
+    // Three bytes per UTF-16 unit is the most UTF-8 a string can need.
+    if (this.#codec === undefined && this.#outbound === undefined) {
+      if (text.length * 3 <= this.#options.maxFrameSize) {
+        return this.#enqueue(encodeTextFrame(text, this.#masked));
+      }
+    }
+    return this.#sendMessage(Opcode.Text, encoder.encode(text));
+  }
+
+  sendBinary(data: Uint8Array): Promise<void> {
+    return this.#sendMessage(Opcode.Binary, data);
+  }
+
+  ping(data: Uint8Array): Promise<void> {
+    return this.#control(Opcode.Ping, data);
+  }
+
+  pong(data: Uint8Array): Promise<void> {
+    return this.#control(Opcode.Pong, data);
+  }
+
+  close(code: number | undefined, reason: string): Promise<void> {
+    if (this.#closeSent || this.#ended) return RESOLVED;
+    this.#closeSent = true;
+    const frame = encodeFrame(Opcode.Close, encodeClosePayload(code, reason), this.#masked);
+    const send = () => {
+      const written = this.#enqueue(frame);
+      if (this.#closeReceived) this.#socket.end();
+      return written;
+    };
+    return this.#outbound === undefined ? send() : this.#after(send);
+  }
+
+  fail(code: number, reason: string): void {
+    if (this.#ended) return;
+    this.#parser.stop();
+    if (!this.#closeSent) {
+      this.#closeSent = true;
+      this.#socket.write(encodeFrame(Opcode.Close, encodeClosePayload(code, reason), this.#masked));
+    }
+    this.#socket.end();
+  }
+
+  terminate(): void {
+    this.#socket.destroy();
+  }
+
+  pause(): void {
+    this.#socket.pause();
+  }
+
+  resume(): void {
+    this.#socket.resume();
+  }
+
+  // --- internals ---
+
+  #inOrder(deliver: () => void | Promise<void>): void {
+    const pending = this.#inbound;
+    if (pending === undefined) {
+      const result = deliver();
+      if (result !== undefined) this.#track(result);
+      return;
+    }
+    this.#track(pending.then(deliver));
+  }
+
+  #track(work: Promise<void>): void {
+    const tracked = work.then(() => {
+      if (this.#inbound === tracked) this.#inbound = undefined;
+    });
+    this.#inbound = tracked;
+  }
+
+  #end(): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    this.#parser.stop();
+    this.#codec?.close();
+    this.#events!.ended();
+  }
+
+  #sendMessage(opcode: number, payload: Uint8Array): Promise<void> {
+    const codec = this.#codec;
+    if (codec === undefined || payload.length < COMPRESSION_THRESHOLD) {
+      const frames = () =>
+        encodeFragments(opcode, payload, this.#options.maxFrameSize, this.#masked);
+      if (this.#outbound === undefined) return this.#enqueue(frames());
+      return this.#after(() => this.#enqueue(frames()));
+    }
+    // Deflation starts at once; only the write waits for the messages queued before it.
+    const deflated = codec.compress(payload);
+    return this.#after(async () => {
+      const result = await deflated;
+      if (result instanceof FrameError) throw this.#options.connectionError(result.message);
+      return this.#enqueue(
+        encodeFragments(opcode, result, this.#options.maxFrameSize, this.#masked, true),
+      );
+    });
+  }
+
+  #after(write: () => Promise<void>): Promise<void> {
+    const previous = this.#outbound ?? RESOLVED;
+    const written = previous.then(write);
+    const settled: Promise<void> = written.then(
+      () => this.#settle(settled),
+      () => this.#settle(settled),
+    );
+    this.#outbound = settled;
+    return written;
+  }
+
+  #settle(done: Promise<void>): void {
+    if (this.#outbound === done) this.#outbound = undefined;
+  }
+
+  #control(opcode: number, payload: Uint8Array): Promise<void> {
+    if (payload.length > 125) {
+      return Promise.reject(new RangeError("control frame payload must be at most 125 bytes"));
+    }
+    return this.#enqueue(encodeFrame(opcode, payload, this.#masked));
+  }
+
+  #write(opcode: number, payload: Uint8Array): void {
+    this.#socket.write(encodeFrame(opcode, payload, this.#masked));
+  }
+
+  /** Hands whole frames to the socket, refusing to queue past the write buffer limit. */
+  #enqueue(frames: Uint8Array | Uint8Array[]): Promise<void> {
+    if (this.#ended) {
+      return Promise.reject(this.#options.connectionError("Connection already closed"));
+    }
+    const socket = this.#socket;
+    const pending = socket.pending;
+    if (pending > 0) {
+      let size = 0;
+      if (Array.isArray(frames)) { for (const frame of frames) size += frame.length; }
+      else size = frames.length;
+      if (pending + size > this.#options.writeBufferLimit) {
+        socket.destroy();
+        return Promise.reject(this.#options.connectionError(
+          `write buffer limit of ${this.#options.writeBufferLimit} bytes exceeded: ` +
+            "the peer is not reading; the connection was dropped",
+        ));
+      }
+    }
+    let flushed = true;
+    if (Array.isArray(frames)) {
+      for (const frame of frames) flushed = socket.write(frame);
+    } else {
+      flushed = socket.write(frames);
+    }
+    return flushed ? RESOLVED : socket.drained();
+  }
+}

@@ -1,0 +1,165 @@
+import type { ByteReceiver, ByteSocket } from "./byte-socket.ts";
+
+/** The part of `Deno.Conn` this adapter uses. */
+export interface DenoConn {
+  read(buffer: Uint8Array): Promise<number | null>;
+  write(data: Uint8Array): Promise<number>;
+  close(): void;
+}
+
+const READ_BUFFER_SIZE = 64 * 1024;
+/** A read buffer with less room than this left is replaced rather than read into. */
+const MIN_READ_ROOM = 16 * 1024;
+/** Queued chunks up to this size are merged into one write; larger ones go alone. */
+const COALESCE_LIMIT = 64 * 1024;
+
+/**
+ * A `Deno.Conn` as a {@link ByteSocket}. One read is in flight at a time, into the unused
+ * tail of a 64 KiB buffer (so chunks handed out are never overwritten); one write is in
+ * flight at a time, and frames queued meanwhile are merged into the next write.
+ */
+export class DenoByteSocket implements ByteSocket {
+  readonly secure: boolean;
+  readonly #conn: DenoConn;
+  #receiver: ByteReceiver | undefined;
+  #early: Uint8Array[] = [];
+  #queue: Uint8Array[] = [];
+  #pending = 0;
+  #writing = false;
+  #drainWaiters: (() => void)[] = [];
+  #paused = false;
+  #resumeReading: (() => void) | undefined;
+  #ending = false;
+  #closed = false;
+
+  constructor(conn: DenoConn, secure: boolean) {
+    this.#conn = conn;
+    this.secure = secure;
+    this.#readLoop();
+  }
+
+  get pending(): number {
+    return this.#pending;
+  }
+
+  receive(receiver: ByteReceiver): void {
+    this.#receiver = receiver;
+    const early = this.#early;
+    this.#early = [];
+    for (const chunk of early) receiver.data(chunk);
+    if (this.#closed) receiver.closed();
+  }
+
+  write(data: Uint8Array): boolean {
+    if (this.#closed || this.#ending) return true;
+    this.#queue.push(data);
+    this.#pending += data.length;
+    if (!this.#writing) this.#writeLoop();
+    return false;
+  }
+
+  drained(): Promise<void> {
+    if (this.#pending === 0 || this.#closed) return Promise.resolve();
+    return new Promise((resolve) => this.#drainWaiters.push(resolve));
+  }
+
+  pause(): void {
+    this.#paused = true;
+  }
+
+  resume(): void {
+    this.#paused = false;
+    const resume = this.#resumeReading;
+    this.#resumeReading = undefined;
+    resume?.();
+  }
+
+  end(): void {
+    if (this.#closed) return;
+    this.#ending = true;
+    if (!this.#writing) this.destroy();
+  }
+
+  destroy(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#queue = [];
+    this.#pending = 0;
+    try {
+      this.#conn.close();
+    } catch {
+      // Already closed by the runtime; nothing to release.
+    }
+    this.#wakeDrainWaiters();
+    this.resume();
+  }
+
+  async #readLoop(): Promise<void> {
+    let buffer = new Uint8Array(READ_BUFFER_SIZE);
+    let used = 0;
+    try {
+      while (!this.#closed) {
+        if (this.#paused) await new Promise<void>((resolve) => this.#resumeReading = resolve);
+        if (this.#closed) break;
+        if (buffer.length - used < MIN_READ_ROOM) {
+          buffer = new Uint8Array(READ_BUFFER_SIZE);
+          used = 0;
+        }
+        const count = await this.#conn.read(buffer.subarray(used));
+        if (count === null) break;
+        const chunk = buffer.subarray(used, used + count);
+        used += count;
+        if (this.#receiver === undefined) this.#early.push(chunk);
+        else this.#receiver.data(chunk);
+      }
+    } catch {
+      // A reset or a close from our side ends reading the same way as end of stream.
+    }
+    this.destroy();
+    this.#receiver?.closed();
+  }
+
+  async #writeLoop(): Promise<void> {
+    this.#writing = true;
+    try {
+      while (this.#queue.length > 0 && !this.#closed) {
+        const chunk = this.#takeChunk();
+        let offset = 0;
+        while (offset < chunk.length) {
+          offset += await this.#conn.write(chunk.subarray(offset));
+        }
+        if (this.#closed) break;
+        this.#pending -= chunk.length;
+        if (this.#queue.length === 0) this.#wakeDrainWaiters();
+      }
+    } catch {
+      this.destroy();
+    }
+    this.#writing = false;
+    if (this.#ending) this.destroy();
+  }
+
+  #takeChunk(): Uint8Array {
+    const queue = this.#queue;
+    if (queue.length === 1 || queue[0].length >= COALESCE_LIMIT) return queue.shift()!;
+    let count = 0;
+    let size = 0;
+    while (count < queue.length && size + queue[count].length <= COALESCE_LIMIT) {
+      size += queue[count++].length;
+    }
+    if (count <= 1) return queue.shift()!;
+    const merged = new Uint8Array(size);
+    let offset = 0;
+    for (const part of queue.splice(0, count)) {
+      merged.set(part, offset);
+      offset += part.length;
+    }
+    return merged;
+  }
+
+  #wakeDrainWaiters(): void {
+    const waiters = this.#drainWaiters;
+    this.#drainWaiters = [];
+    for (const wake of waiters) wake();
+  }
+}

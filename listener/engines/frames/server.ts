@@ -1,0 +1,205 @@
+import { acceptDeflateOffer } from "../../../frame/deflate-negotiation.ts";
+import { PerMessageDeflate } from "../../../frame/deflate.ts";
+import { computeAcceptKey } from "../../../frame/handshake.ts";
+import { type RequestHead, RequestHeadReader } from "../../http/request-head.ts";
+import { encodeClosingResponse, encodeResponseHead } from "../../http/response-head.ts";
+import type { Acceptance, Engine, FetchHandler, ServeOptions } from "../engine.ts";
+import type { ByteSocket } from "./byte-socket.ts";
+import { FramesConnection } from "./connection.ts";
+import type { SocketListen, SocketServer } from "./listen.ts";
+
+/** What the frames engine passes as `env` with each request it reads. */
+class FramesExchange {
+  acceptance: Acceptance | undefined;
+}
+
+const PLACEHOLDER_STATUS = 200;
+
+/**
+ * The wire layer on raw sockets: reads each request head itself (with the size limits and
+ * the upgrade timeout), runs it through the listener's fetch handler, then either writes
+ * the 101 response and takes the socket over, or writes the plain response and closes.
+ */
+export class FramesEngine implements Engine {
+  readonly controlFrames = true;
+  readonly compression = true;
+  readonly #listen: SocketListen;
+  #server: SocketServer | undefined;
+  /** Sockets still in their HTTP phase, dropped when the listener stops. */
+  readonly #handshaking = new Set<ByteSocket>();
+
+  constructor(listen: SocketListen) {
+    this.#listen = listen;
+  }
+
+  serve(fetch: FetchHandler, options: ServeOptions): Promise<number> {
+    this.#server = this.#listen(
+      { host: options.host, port: options.port },
+      (socket) => this.#accept(socket, fetch, options),
+    );
+    return Promise.resolve(this.#server.port);
+  }
+
+  upgrade(_request: Request, acceptance: Acceptance, env: unknown): Response {
+    if (!(env instanceof FramesExchange)) {
+      throw new Error("the frames engine upgrades only requests it read itself");
+    }
+    env.acceptance = acceptance;
+    return new Response(null, { status: PLACEHOLDER_STATUS });
+  }
+
+  stopAccepting(): Promise<void> {
+    this.#server?.close();
+    this.#server = undefined;
+    for (const socket of this.#handshaking) socket.destroy();
+    this.#handshaking.clear();
+    return Promise.resolve();
+  }
+
+  close(): Promise<void> {
+    return this.stopAccepting();
+  }
+
+  #accept(socket: ByteSocket, fetch: FetchHandler, options: ServeOptions): void {
+    this.#handshaking.add(socket);
+    const reader = new RequestHeadReader(options);
+    const extra: Uint8Array[] = [];
+    let done = false;
+    const timer = options.timeout > 0
+      ? setTimeout(() => {
+        done = true;
+        this.#respond(socket, new Response("request timed out", { status: 408 }), options);
+      }, options.timeout * 1000)
+      : undefined;
+    socket.receive({
+      data: (chunk) => {
+        if (done) {
+          extra.push(chunk);
+          return;
+        }
+        const result = reader.push(chunk);
+        if (result === undefined) return;
+        done = true;
+        clearTimeout(timer);
+        socket.pause();
+        if ("status" in result) {
+          this.#respond(socket, new Response(result.message, { status: result.status }), options);
+        } else {
+          this.#exchange(socket, result, extra, fetch, options);
+        }
+      },
+      closed: () => {
+        clearTimeout(timer);
+        this.#handshaking.delete(socket);
+      },
+    });
+  }
+
+  async #exchange(
+    socket: ByteSocket,
+    head: RequestHead,
+    extra: Uint8Array[],
+    fetch: FetchHandler,
+    options: ServeOptions,
+  ): Promise<void> {
+    const request = toRequest(head, socket.secure);
+    if (typeof request === "string") {
+      return this.#respond(socket, new Response(request, { status: 400 }), options);
+    }
+    const exchange = new FramesExchange();
+    let response: Response;
+    try {
+      response = await fetch(request, exchange);
+    } catch (error) {
+      console.error("request handler threw:", error);
+      response = new Response("Internal Server Error", { status: 500 });
+    }
+    const acceptance = exchange.acceptance;
+    if (acceptance === undefined) return this.#respond(socket, response, options);
+    if (!this.#handshaking.delete(socket)) return;
+    await this.#open(socket, acceptance, concat(head.rest, extra));
+  }
+
+  async #open(socket: ByteSocket, acceptance: Acceptance, leftover: Uint8Array): Promise<void> {
+    const headers = new Headers(acceptance.headers);
+    headers.set("upgrade", "websocket");
+    headers.set("connection", "Upgrade");
+    headers.set("sec-websocket-accept", await computeAcceptKey(acceptance.key));
+    if (acceptance.protocol) headers.set("sec-websocket-protocol", acceptance.protocol);
+    let codec: PerMessageDeflate | undefined;
+    let extensions = "";
+    const agreement = acceptance.compression
+      ? acceptDeflateOffer(acceptance.extensions)
+      : undefined;
+    if (agreement !== undefined) {
+      extensions = agreement.response;
+      headers.set("sec-websocket-extensions", extensions);
+      codec = new PerMessageDeflate(agreement.params, {
+        role: "server",
+        maxMessageSize: acceptance.options.maxMessageSize,
+      });
+    }
+    socket.write(encodeResponseHead(101, headers));
+    const connection = new FramesConnection(socket, {
+      ...acceptance.options,
+      role: "server",
+      protocol: acceptance.protocol,
+      extensions,
+      codec,
+      leftover,
+    });
+    acceptance.open(connection);
+    socket.resume();
+  }
+
+  async #respond(socket: ByteSocket, response: Response, options: ServeOptions): Promise<void> {
+    this.#handshaking.delete(socket);
+    const headers = new Headers(options.responseHeaders);
+    for (const [name, value] of response.headers) headers.set(name, value);
+    const wire = await encodeClosingResponse(
+      new Response(response.body, { status: response.status, headers }),
+    );
+    socket.write(wire);
+    socket.end();
+  }
+}
+
+/** A web Request for a parsed head, or why one cannot be made. */
+function toRequest(head: RequestHead, secure: boolean): Request | string {
+  const fields = head.fields;
+  let host: string | undefined;
+  for (const [name, value] of fields) {
+    if (name.length === 4 && name.toLowerCase() === "host") {
+      if (host !== undefined) return "more than one Host header";
+      host = value;
+    }
+  }
+  if (host === undefined && head.version === "HTTP/1.1") return "the Host header is missing";
+  const target = head.target;
+  let url: string;
+  if (target.startsWith("/")) {
+    url = `${secure ? "https" : "http"}://${host ?? "localhost"}${target}`;
+  } else if (/^https?:\/\//i.test(target)) {
+    url = target;
+  } else {
+    return "the request target must be a path or an absolute URL";
+  }
+  try {
+    return new Request(url, { method: head.method, headers: fields });
+  } catch {
+    return "the request line or a header could not be read";
+  }
+}
+
+function concat(first: Uint8Array, rest: Uint8Array[]): Uint8Array {
+  if (rest.length === 0) return first;
+  const total = rest.reduce((sum, part) => sum + part.length, first.length);
+  const joined = new Uint8Array(total);
+  joined.set(first);
+  let offset = first.length;
+  for (const part of rest) {
+    joined.set(part, offset);
+    offset += part.length;
+  }
+  return joined;
+}
