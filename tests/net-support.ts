@@ -1,0 +1,289 @@
+import { connect, type Socket } from "node:net";
+import {
+  type EngineName,
+  FrameParser,
+  Listener,
+  type ListenerConfiguration,
+  type ServiceConfig,
+  type UpgradeFunction,
+} from "../mod.ts";
+
+/** How long any single wait in a test may take before the test fails instead of hanging. */
+export const WAIT_LIMIT_MS = 5000;
+
+/** The engines this runtime can run. */
+export const ENGINES: EngineName[] = "Bun" in globalThis ? ["bun", "frames"] : ["frames", "deno"];
+
+/** Rejects if `promise` has not settled within `ms`; a guard, never a delay. */
+export function within<T>(promise: Promise<T>, what: string, ms = WAIT_LIMIT_MS): Promise<T> {
+  let timer: ReturnType<typeof setTimeout>;
+  const limit = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), ms);
+  });
+  return Promise.race([promise, limit]).finally(() => clearTimeout(timer));
+}
+
+/** A promise with its resolve function, for waiting on a callback. */
+export function deferred<T = void>(): { promise: Promise<T>; resolve(value: T): void } {
+  let resolve!: (value: T) => void;
+  const promise = new Promise<T>((done) => resolve = done);
+  return { promise, resolve };
+}
+
+/** Starts a listener on 127.0.0.1 with one service attached at `path`. */
+export async function serve(
+  engine: EngineName,
+  path: string,
+  upgrade: UpgradeFunction,
+  serviceConfig: ServiceConfig = {},
+  config: ListenerConfiguration = {},
+): Promise<Listener> {
+  const listener = new Listener(0, { host: "127.0.0.1", engine, ...config });
+  listener.attach(path, upgrade, serviceConfig);
+  await listener.start();
+  return listener;
+}
+
+export type WireEvent =
+  | { type: "text"; data: string }
+  | { type: "binary"; data: Uint8Array }
+  | { type: "ping"; data: Uint8Array }
+  | { type: "pong"; data: Uint8Array }
+  | { type: "close"; code: number; reason: string }
+  | { type: "error"; code: number; message: string };
+
+export interface HttpResponse {
+  status: number;
+  headers: Headers;
+  body: string;
+}
+
+const latin1 = new TextDecoder("latin1");
+
+/**
+ * A raw TCP client for testing servers byte by byte: it writes exactly what it is told,
+ * reads HTTP responses, and after an upgrade parses the server's frames in order.
+ */
+export class RawClient {
+  readonly #socket: Socket;
+  #buffer: Uint8Array = new Uint8Array(0);
+  #parser: FrameParser | undefined;
+  readonly #events: WireEvent[] = [];
+  #wake: (() => void) | undefined;
+  #ended = false;
+  readonly ended: Promise<void>;
+
+  private constructor(socket: Socket) {
+    this.#socket = socket;
+    const end = deferred();
+    this.ended = end.promise;
+    socket.on("data", (chunk: Uint8Array) => {
+      const bytes = new Uint8Array(chunk);
+      if (this.#parser) this.#parser.push(bytes);
+      else this.#buffer = join(this.#buffer, bytes);
+      this.#poke();
+    });
+    const finish = () => {
+      this.#ended = true;
+      end.resolve();
+      this.#poke();
+    };
+    socket.on("close", finish);
+    socket.on("error", finish);
+  }
+
+  static connect(port: number): Promise<RawClient> {
+    return within(
+      new Promise((resolve, reject) => {
+        const socket = connect({ host: "127.0.0.1", port }, () => resolve(new RawClient(socket)));
+        socket.setNoDelay(true);
+        socket.once("error", reject);
+      }),
+      "a TCP connection",
+    );
+  }
+
+  /** Opens a WebSocket connection by hand; resolves with the client and the 101 response. */
+  static async upgrade(
+    port: number,
+    path: string,
+    headers: Record<string, string> = {},
+  ): Promise<{ client: RawClient; response: HttpResponse }> {
+    const client = await RawClient.connect(port);
+    client.write(upgradeRequest(path, headers));
+    const response = await client.readResponseHead();
+    if (response.status === 101) client.startFrames();
+    return { client, response };
+  }
+
+  get isEnded(): boolean {
+    return this.#ended;
+  }
+
+  write(data: string | Uint8Array): void {
+    this.#socket.write(typeof data === "string" ? new TextEncoder().encode(data) : data);
+  }
+
+  /** Half-closes nothing and drops the connection at once. */
+  destroy(): void {
+    this.#socket.destroy();
+  }
+
+  /** Stops reading so that the server's writes back up. */
+  pauseReading(): void {
+    this.#socket.pause();
+  }
+
+  /** Reads one HTTP response head (and a body when Content-Length says there is one). */
+  async readResponseHead(): Promise<HttpResponse> {
+    const end = await this.#waitFor(() => findHeadEnd(this.#buffer), "an HTTP response");
+    const head = latin1.decode(this.#buffer.subarray(0, end));
+    const [statusLine, ...lines] = head.split("\r\n").filter((line) => line !== "");
+    const headers = new Headers();
+    for (const line of lines) {
+      const colon = line.indexOf(":");
+      headers.append(line.slice(0, colon).trim(), line.slice(colon + 1).trim());
+    }
+    const status = Number(statusLine.split(" ")[1]);
+    const length = Number(headers.get("content-length") ?? 0);
+    if (status !== 101 && length > 0) {
+      await this.#waitFor(
+        () => this.#buffer.length >= end + length ? true : undefined,
+        "a response body",
+      );
+    }
+    const body = status === 101
+      ? ""
+      : new TextDecoder().decode(this.#buffer.subarray(end, end + length));
+    this.#buffer = this.#buffer.subarray(status === 101 ? end : end + length);
+    return { status, headers, body };
+  }
+
+  /** From now on, what arrives is parsed as frames from a server. */
+  startFrames(): void {
+    this.#parser = new FrameParser({ role: "client" }, {
+      text: (data) => this.#events.push({ type: "text", data }),
+      binary: (data) => this.#events.push({ type: "binary", data: data.slice() }),
+      compressed: (isText, data) =>
+        this.#events.push(
+          isText
+            ? { type: "text", data: `compressed:${data.length}` }
+            : { type: "binary", data: data.slice() },
+        ),
+      ping: (data) => this.#events.push({ type: "ping", data: data.slice() }),
+      pong: (data) => this.#events.push({ type: "pong", data: data.slice() }),
+      close: (code, reason) => this.#events.push({ type: "close", code, reason }),
+      error: (error) =>
+        this.#events.push({ type: "error", code: error.closeCode, message: error.message }),
+    });
+    const early = this.#buffer;
+    this.#buffer = new Uint8Array(0);
+    if (early.length > 0) this.#parser.push(early.slice());
+  }
+
+  /** The next frame event from the server. */
+  next(): Promise<WireEvent> {
+    return this.#waitFor(() => this.#events.shift(), "a frame from the server");
+  }
+
+  /** The next event of `type`, skipping others (such as pings or pongs). */
+  async nextOf<T extends WireEvent["type"]>(type: T): Promise<Extract<WireEvent, { type: T }>> {
+    for (;;) {
+      const event = await this.next();
+      if (event.type === type) return event as Extract<WireEvent, { type: T }>;
+    }
+  }
+
+  #poke(): void {
+    const wake = this.#wake;
+    this.#wake = undefined;
+    wake?.();
+  }
+
+  async #waitFor<T>(ready: () => T | undefined, what: string): Promise<T> {
+    for (;;) {
+      const value = ready();
+      if (value !== undefined) return value;
+      if (this.#ended) throw new Error(`connection ended while waiting for ${what}`);
+      await within(new Promise<void>((resolve) => this.#wake = resolve), what);
+    }
+  }
+}
+
+/** A valid upgrade request for `path`, with `headers` added or overriding the defaults. */
+export function upgradeRequest(path: string, headers: Record<string, string> = {}): string {
+  const fields: Record<string, string> = {
+    Host: "127.0.0.1",
+    Upgrade: "websocket",
+    Connection: "Upgrade",
+    "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
+    "Sec-WebSocket-Version": "13",
+    ...headers,
+  };
+  let request = `GET ${path} HTTP/1.1\r\n`;
+  for (const [name, value] of Object.entries(fields)) {
+    if (value !== "") request += `${name}: ${value}\r\n`;
+  }
+  return request + "\r\n";
+}
+
+/** Sends a whole raw HTTP request and reads the response. */
+export async function httpExchange(port: number, request: string): Promise<HttpResponse> {
+  const client = await RawClient.connect(port);
+  client.write(request);
+  const response = await client.readResponseHead();
+  client.destroy();
+  return response;
+}
+
+function findHeadEnd(bytes: Uint8Array): number | undefined {
+  for (let i = 3; i < bytes.length; i++) {
+    if (bytes[i] === 10 && bytes[i - 1] === 13 && bytes[i - 2] === 10 && bytes[i - 3] === 13) {
+      return i + 1;
+    }
+  }
+  return undefined;
+}
+
+function join(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const joined = new Uint8Array(a.length + b.length);
+  joined.set(a);
+  joined.set(b, a.length);
+  return joined;
+}
+
+/** Opens a connection with the runtime's own WebSocket client. */
+export function openWebSocket(url: string, protocols?: string[]): Promise<WebSocket> {
+  const socket = new WebSocket(url, protocols);
+  socket.binaryType = "arraybuffer";
+  return within(
+    new Promise((resolve, reject) => {
+      socket.onopen = () => resolve(socket);
+      socket.onerror = () => reject(new Error(`could not open ${url}`));
+    }),
+    `a WebSocket to ${url}`,
+  );
+}
+
+/** The next message a web WebSocket receives. */
+export function nextMessage(socket: WebSocket): Promise<string | ArrayBuffer> {
+  return within(
+    new Promise((resolve) => {
+      socket.addEventListener("message", (event) => resolve(event.data), { once: true });
+    }),
+    "a message",
+  );
+}
+
+/** The close event of a web WebSocket. */
+export function closed(socket: WebSocket): Promise<CloseEvent> {
+  if (socket.readyState === WebSocket.CLOSED) {
+    return Promise.reject(new Error("already closed; listen before it closes"));
+  }
+  return within(
+    new Promise((resolve) => {
+      socket.addEventListener("close", (event) => resolve(event), { once: true });
+    }),
+    "the close event",
+  );
+}
