@@ -80,12 +80,15 @@ export class ConnectionDispatcher implements ConnectionEvents, CallerLink {
     this.#connection = connection;
     this.#options = options;
     this.caller = new Caller(this);
-    this.#enqueue(() => this.#call("onOpen", []));
     if (options.idleTimeoutMs > 0 && typeof service.onIdleTimeout === "function") {
       this.#lastActivity = Date.now();
       this.#armIdleTimer(options.idleTimeoutMs);
     }
+    // onOpen goes first in the queue, but runs only once the connection reports to us, so
+    // that whatever it does to the connection is heard.
+    this.#queue.push(() => this.#call("onOpen", []));
     connection.listen(this);
+    if (!this.#running) void this.#run();
   }
 
   // --- CallerLink ---

@@ -43,12 +43,15 @@ for (const engine of ENGINES) {
   test(`${engine}: routes to the most specific path and passes path and query parameters`, async () => {
     const listener = new Listener(0, { host: "127.0.0.1", engine });
     const seen: string[] = [];
-    const tagged = (tag: string) => (request: Request, context: {
+    const tagged = (tag: string) =>
+    (request: Request, context: {
       params: Record<string, string>;
       query: URLSearchParams;
       path: string;
     }) => {
-      seen.push(`${tag} ${context.path} ${JSON.stringify(context.params)} ${context.query.get("u")}`);
+      seen.push(
+        `${tag} ${context.path} ${JSON.stringify(context.params)} ${context.query.get("u")}`,
+      );
       return echo();
     };
     listener.attach("/chat/*", tagged("wild"));
@@ -61,7 +64,7 @@ for (const engine of ENGINES) {
         socket.close();
       }
       assert.deepEqual(seen, [
-        'lobby /chat/lobby {} a',
+        "lobby /chat/lobby {} a",
         'room /chat/:room {"room":"r ed"} b',
         "wild /chat/* {} null",
       ]);
@@ -89,10 +92,16 @@ for (const engine of ENGINES) {
       assert.equal(accepted.response.headers.get("server"), "tether");
       accepted.client.destroy();
 
-      const headerListener = await serve(engine, "/h", (_request, context) => {
-        context.headers.set("x-room", "blue");
-        return echo();
-      }, {}, { server: "chat-server" });
+      const headerListener = await serve(
+        engine,
+        "/h",
+        (_request, context) => {
+          context.headers.set("x-room", "blue");
+          return echo();
+        },
+        {},
+        { server: "chat-server" },
+      );
       try {
         const { client, response } = await RawClient.upgrade(headerListener.port, "/h");
         assert.equal(response.status, 101);
@@ -110,7 +119,10 @@ for (const engine of ENGINES) {
       assert.equal(conflict.status, 409);
       assert.equal(conflict.body, "room is full");
       assert.equal((await httpExchange(port, upgradeRequest("/ws?mode=bad-status"))).status, 400);
-      assert.equal((await httpExchange(port, upgradeRequest("/ws?mode=default-status"))).status, 400);
+      assert.equal(
+        (await httpExchange(port, upgradeRequest("/ws?mode=default-status"))).status,
+        400,
+      );
       const originalError = console.error;
       console.error = () => {};
       try {
@@ -138,11 +150,20 @@ for (const engine of ENGINES) {
         "POST /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n\r\n",
       );
       assert.equal(post.status, 405);
-      const plain = await httpExchange(port, upgradeRequest("/ws", { Upgrade: "", Connection: "" }));
+      const plain = await httpExchange(
+        port,
+        upgradeRequest("/ws", { Upgrade: "", Connection: "" }),
+      );
       assert.equal(plain.status, 426);
-      const noConnection = await httpExchange(port, upgradeRequest("/ws", { Connection: "keep-alive" }));
+      const noConnection = await httpExchange(
+        port,
+        upgradeRequest("/ws", { Connection: "keep-alive" }),
+      );
       assert.equal(noConnection.status, 400);
-      const badKey = await httpExchange(port, upgradeRequest("/ws", { "Sec-WebSocket-Key": "short" }));
+      const badKey = await httpExchange(
+        port,
+        upgradeRequest("/ws", { "Sec-WebSocket-Key": "short" }),
+      );
       assert.equal(badKey.status, 400);
       const twoKeys = await httpExchange(
         port,
@@ -152,7 +173,10 @@ for (const engine of ENGINES) {
         ),
       );
       assert.equal(twoKeys.status, 400);
-      const oldVersion = await httpExchange(port, upgradeRequest("/ws", { "Sec-WebSocket-Version": "8" }));
+      const oldVersion = await httpExchange(
+        port,
+        upgradeRequest("/ws", { "Sec-WebSocket-Version": "8" }),
+      );
       assert.equal(oldVersion.status, 426);
       assert.equal(oldVersion.headers.get("sec-websocket-version"), "13");
       assert.equal(upgrades, 0);
@@ -169,7 +193,10 @@ for (const engine of ENGINES) {
       const port = listener.port;
       const longUri = await httpExchange(port, upgradeRequest(`/ws?q=${"a".repeat(200)}`));
       assert.equal(longUri.status, 414);
-      const bigHeaders = await httpExchange(port, upgradeRequest("/ws", { "X-Big": "b".repeat(700) }));
+      const bigHeaders = await httpExchange(
+        port,
+        upgradeRequest("/ws", { "X-Big": "b".repeat(700) }),
+      );
       assert.equal(bigHeaders.status, 431);
       const body = await httpExchange(
         port,
@@ -306,7 +333,10 @@ test("a listener adds its routes to an existing Hono app served by the runtime",
     stop = () => server.stop(true);
   } else {
     assert.equal(listener.engine, "deno");
-    const server = runtime.Deno!.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, app.fetch);
+    const server = runtime.Deno!.serve(
+      { hostname: "127.0.0.1", port: 0, onListen() {} },
+      app.fetch,
+    );
     port = server.addr.port;
     stop = () => server.shutdown();
   }

@@ -92,8 +92,11 @@ export class FramesConnection implements Connection {
       pong: (data) => this.#inOrder(() => this.#events!.pongReceived(data)),
       close: (code, reason) => {
         this.#closeReceived = true;
-        if (this.#closeSent) this.#socket.end();
-        this.#inOrder(() => this.#events!.closing(code, reason));
+        this.#inOrder(() => {
+          this.#events!.closing(code, reason);
+          // Both close frames are exchanged: the server ends TCP (RFC 6455, 7.1.1).
+          if (this.#closeSent) this.#socket.end();
+        });
       },
       error: (error) => this.#inOrder(() => this.#events!.failed(error)),
     };
