@@ -61,6 +61,7 @@ export type {
   ListenerHttp1Settings,
   RequestLimitConfigs,
 } from "./listener/config.ts";
+export type { BunServerWebSocket, BunWebSocketHandler } from "./listener/engines/bun-api.ts";
 export { Listener } from "./listener/listener.ts";
 export type { UpgradeContext, UpgradeFunction } from "./listener/upgrade.ts";
 export { type BinaryInput, toBytes } from "./frame/bytes.ts";

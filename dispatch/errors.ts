@@ -22,7 +22,8 @@ export class WebSocketError extends Error {
  * @example
  * ```ts
  * import { InvalidHandshakeError } from "@tether/websocket";
- * throw new InvalidHandshakeError("expected status 101, got 404");
+ * const error = new InvalidHandshakeError("expected status 101, got 404");
+ * console.log(error.message); // "expected status 101, got 404"
  * ```
  */
 export class InvalidHandshakeError extends WebSocketError {}

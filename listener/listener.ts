@@ -85,8 +85,7 @@ async function loadEngine(name: EngineName, config: ResolvedListenerConfig): Pro
  * ```
  */
 export class Listener {
-  /** The Hono app the listener's routes live in. */
-  readonly app: Hono;
+  readonly #app: Hono;
   /** The engine connections run on. */
   readonly engine: EngineName;
   readonly #config: ResolvedListenerConfig;
@@ -109,14 +108,14 @@ export class Listener {
         throw new RangeError(`port must be an integer from 0 to 65535, got ${portOrApp}`);
       }
       this.#requestedPort = portOrApp;
-      this.app = new Hono();
-      this.app.all("*", async (c) => {
+      this.#app = new Hono();
+      this.#app.all("*", async (c) => {
         const response = await handleUpgradeRequest(this.#host, c.req.raw, c.env);
         return response ??
           refuse(this.#host, { status: 404, message: `no service at ${c.req.path}` });
       });
     } else if (portOrApp instanceof Hono) {
-      this.app = portOrApp;
+      this.#app = portOrApp;
     } else {
       throw new TypeError("a listener needs a port number or a Hono app");
     }
@@ -171,7 +170,7 @@ export class Listener {
     const resolved = resolveServiceConfig(config);
     this.#routes.add(path, { upgrade, config: resolved });
     if (this.#requestedPort === undefined) {
-      this.app.all(path, async (c, next) => {
+      this.#app.all(path, async (c, next) => {
         const response = await handleUpgradeRequest(this.#host, c.req.raw, c.env);
         if (response !== undefined) return response;
         await next();
@@ -195,7 +194,7 @@ export class Listener {
     if (this.#requestedPort !== undefined) {
       const config = this.#config;
       try {
-        this.#port = await engine.serve((request, env) => this.app.fetch(request, env), {
+        this.#port = await engine.serve((request, env) => this.#app.fetch(request, env), {
           port: this.#requestedPort,
           host: config.host,
           timeout: config.timeout,

@@ -44,7 +44,7 @@ for (const engine of ENGINES) {
     const listener = new Listener(0, { host: "127.0.0.1", engine });
     const seen: string[] = [];
     const tagged = (tag: string) =>
-    (request: Request, context: {
+    (_request: Request, context: {
       params: Record<string, string>;
       query: URLSearchParams;
       path: string;
@@ -293,8 +293,36 @@ for (const engine of ENGINES.filter((name) => name === "frames")) {
     try {
       const stalled = await RawClient.connect(listener.port);
       stalled.write("GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\n");
+      assert.equal((await stalled.readResponseHead()).status, 408);
       await stalled.ended;
       assert.ok(stalled.isEnded);
+    } finally {
+      await listener.immediateStop();
+    }
+  });
+}
+
+for (const engine of ENGINES.filter((name) => name === "frames")) {
+  test(`${engine}: malformed request heads are answered 400 or 505 and closed`, async () => {
+    const listener = await serve(engine, "/ws", echo);
+    try {
+      const cases: [string, number][] = [
+        ["GET /ws\r\n\r\n", 400],
+        ["GET /ws HTTP/2.0\r\nHost: a\r\n\r\n", 505],
+        ["GET /ws HTTP/1.1\r\n\r\n", 400],
+        ["GET /ws HTTP/1.1\r\nHost: a\r\n folded: value\r\n\r\n", 400],
+        ["GET /ws HTTP/1.1\r\nHost: a\r\nBad Name: x\r\n\r\n", 400],
+        ["GET /ws HTTP/1.1\r\nHost: a\r\nX: \x01\r\n\r\n", 400],
+        ["GET * HTTP/1.1\r\nHost: a\r\n\r\n", 400],
+      ];
+      for (const [request, status] of cases) {
+        const client = await RawClient.connect(listener.port);
+        client.write(request);
+        const response = await client.readResponseHead();
+        assert.equal(response.status, status, JSON.stringify(request));
+        assert.equal(response.headers.get("connection"), "close");
+        await client.ended;
+      }
     } finally {
       await listener.immediateStop();
     }

@@ -29,32 +29,73 @@ export interface BunSocket {
   setNoDelay(enabled?: boolean): boolean;
 }
 
-/** Bun's server-side WebSocket. */
+/**
+ * Bun's server-side WebSocket, as the bun engine uses it.
+ *
+ * @example
+ * ```ts
+ * import type { BunServerWebSocket } from "@tether/websocket";
+ * const describe = (ws: BunServerWebSocket) => `${ws.remoteAddress}: ${ws.getBufferedAmount()} queued`;
+ * ```
+ */
 export interface BunServerWebSocket {
+  /** The engine's per-connection state. */
   data: unknown;
+  /** The peer's IP address. */
   readonly remoteAddress: string;
+  /** Sends a message: bytes sent, -1 when queued behind backpressure, 0 when dropped. */
   send(data: string | Uint8Array, compress?: boolean): number;
+  /** Sends a ping. */
   ping(data?: Uint8Array): number;
+  /** Sends a pong. */
   pong(data?: Uint8Array): number;
+  /** Sends a close frame. */
   close(code?: number, reason?: string): void;
+  /** Drops the connection. */
   terminate(): void;
+  /** Bytes queued for the socket. */
   getBufferedAmount(): number;
+  /** How binary messages are delivered. */
   binaryType?: string;
 }
 
-/** `Bun.serve`'s WebSocket handlers and settings. */
+/**
+ * `Bun.serve`'s WebSocket handlers and settings, as `listener.websocket` provides them for
+ * an app you serve yourself with the bun engine.
+ *
+ * @example
+ * ```ts
+ * import type { BunWebSocketHandler } from "@tether/websocket";
+ * const serveOptions = (fetch: (request: Request) => Response, websocket: BunWebSocketHandler) => ({
+ *   fetch,
+ *   websocket,
+ * });
+ * ```
+ */
 export interface BunWebSocketHandler {
+  /** A connection opened. */
   open(ws: BunServerWebSocket): void;
+  /** A message arrived. */
   message(ws: BunServerWebSocket, message: string | Uint8Array): void;
+  /** A ping arrived. */
   ping(ws: BunServerWebSocket, data: Uint8Array): void;
+  /** A pong arrived. */
   pong(ws: BunServerWebSocket, data: Uint8Array): void;
+  /** The connection closed. */
   close(ws: BunServerWebSocket, code: number, reason: string): void;
+  /** The socket can take more data. */
   drain(ws: BunServerWebSocket): void;
+  /** Largest message Bun accepts, in bytes. */
   maxPayloadLength: number;
+  /** Bun's own idle timeout; 0, since the dispatcher keeps idle time. */
   idleTimeout: number;
+  /** Bun's own backpressure cap; 0, since each service has its own. */
   backpressureLimit: number;
+  /** Whether Bun closes at its backpressure cap. */
   closeOnBackpressureLimit: boolean;
+  /** Whether Bun pings on its own. */
   sendPings: boolean;
+  /** Whether Bun negotiates permessage-deflate. */
   perMessageDeflate: boolean;
 }
 
