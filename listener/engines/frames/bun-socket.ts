@@ -1,4 +1,4 @@
-import type { ByteReceiver, ByteSocket } from "./byte-socket.ts";
+import { type ByteReceiver, type ByteSocket, DrainWaiters, Inbox } from "./byte-socket.ts";
 
 /** The part of Bun's TCP socket this adapter uses. */
 export interface BunTcpSocket {
@@ -16,11 +16,10 @@ export interface BunTcpSocket {
 export class BunByteSocket implements ByteSocket {
   readonly secure: boolean;
   readonly #socket: BunTcpSocket;
-  #receiver: ByteReceiver | undefined;
-  #early: Uint8Array[] = [];
+  readonly #inbox = new Inbox();
   #queue: Uint8Array[] = [];
   #pending = 0;
-  #drainWaiters: (() => void)[] = [];
+  readonly #drainWaiters = new DrainWaiters();
   #ending = false;
   #closed = false;
 
@@ -34,17 +33,12 @@ export class BunByteSocket implements ByteSocket {
   }
 
   receive(receiver: ByteReceiver): void {
-    this.#receiver = receiver;
-    const early = this.#early;
-    this.#early = [];
-    for (const chunk of early) receiver.data(chunk);
-    if (this.#closed) receiver.closed();
+    this.#inbox.set(receiver);
   }
 
   /** Bun's `data` handler: bytes from the peer. */
   onData(chunk: Uint8Array): void {
-    if (this.#receiver === undefined) this.#early.push(chunk);
-    else this.#receiver.data(chunk);
+    this.#inbox.data(chunk);
   }
 
   /** Bun's `drain` handler: the socket can take more. */
@@ -60,7 +54,7 @@ export class BunByteSocket implements ByteSocket {
       }
       queue.shift();
     }
-    this.#wakeDrainWaiters();
+    this.#drainWaiters.wake();
     if (this.#ending) this.#socket.end();
   }
 
@@ -70,8 +64,8 @@ export class BunByteSocket implements ByteSocket {
     this.#closed = true;
     this.#queue = [];
     this.#pending = 0;
-    this.#wakeDrainWaiters();
-    this.#receiver?.closed();
+    this.#drainWaiters.wake();
+    this.#inbox.closed();
   }
 
   write(data: Uint8Array): boolean {
@@ -88,7 +82,7 @@ export class BunByteSocket implements ByteSocket {
 
   drained(): Promise<void> {
     if (this.#pending === 0 || this.#closed) return Promise.resolve();
-    return new Promise((resolve) => this.#drainWaiters.push(resolve));
+    return this.#drainWaiters.wait();
   }
 
   pause(): void {
@@ -109,11 +103,5 @@ export class BunByteSocket implements ByteSocket {
     if (this.#closed) return;
     this.#socket.terminate();
     this.onClose();
-  }
-
-  #wakeDrainWaiters(): void {
-    const waiters = this.#drainWaiters;
-    this.#drainWaiters = [];
-    for (const wake of waiters) wake();
   }
 }

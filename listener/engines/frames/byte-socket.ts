@@ -27,3 +27,47 @@ export interface ByteSocket {
   /** Closes at once, dropping queued bytes. */
   destroy(): void;
 }
+
+/**
+ * Where a socket adapter sends what it reads: chunks that arrive before a receiver is set
+ * are kept for it, and the end of the socket is reported once.
+ */
+export class Inbox {
+  #receiver: ByteReceiver | undefined;
+  #early: Uint8Array[] = [];
+  #closed = false;
+
+  set(receiver: ByteReceiver): void {
+    this.#receiver = receiver;
+    const early = this.#early;
+    this.#early = [];
+    for (const chunk of early) receiver.data(chunk);
+    if (this.#closed) receiver.closed();
+  }
+
+  data(chunk: Uint8Array): void {
+    if (this.#receiver === undefined) this.#early.push(chunk);
+    else this.#receiver.data(chunk);
+  }
+
+  closed(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#receiver?.closed();
+  }
+}
+
+/** Callers waiting for a socket's write queue to empty. */
+export class DrainWaiters {
+  #waiters: (() => void)[] = [];
+
+  wait(): Promise<void> {
+    return new Promise((resolve) => this.#waiters.push(resolve));
+  }
+
+  wake(): void {
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    for (const wake of waiters) wake();
+  }
+}

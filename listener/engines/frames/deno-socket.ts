@@ -1,4 +1,4 @@
-import type { ByteReceiver, ByteSocket } from "./byte-socket.ts";
+import { type ByteReceiver, type ByteSocket, DrainWaiters, Inbox } from "./byte-socket.ts";
 
 /** The part of `Deno.Conn` this adapter uses. */
 export interface DenoConn {
@@ -21,12 +21,11 @@ const COALESCE_LIMIT = 64 * 1024;
 export class DenoByteSocket implements ByteSocket {
   readonly secure: boolean;
   readonly #conn: DenoConn;
-  #receiver: ByteReceiver | undefined;
-  #early: Uint8Array[] = [];
+  readonly #inbox = new Inbox();
   #queue: Uint8Array[] = [];
   #pending = 0;
   #writing = false;
-  #drainWaiters: (() => void)[] = [];
+  readonly #drainWaiters = new DrainWaiters();
   #paused = false;
   #resumeReading: (() => void) | undefined;
   #ending = false;
@@ -43,11 +42,7 @@ export class DenoByteSocket implements ByteSocket {
   }
 
   receive(receiver: ByteReceiver): void {
-    this.#receiver = receiver;
-    const early = this.#early;
-    this.#early = [];
-    for (const chunk of early) receiver.data(chunk);
-    if (this.#closed) receiver.closed();
+    this.#inbox.set(receiver);
   }
 
   write(data: Uint8Array): boolean {
@@ -60,7 +55,7 @@ export class DenoByteSocket implements ByteSocket {
 
   drained(): Promise<void> {
     if (this.#pending === 0 || this.#closed) return Promise.resolve();
-    return new Promise((resolve) => this.#drainWaiters.push(resolve));
+    return this.#drainWaiters.wait();
   }
 
   pause(): void {
@@ -90,7 +85,7 @@ export class DenoByteSocket implements ByteSocket {
     } catch {
       // Already closed by the runtime; nothing to release.
     }
-    this.#wakeDrainWaiters();
+    this.#drainWaiters.wake();
     this.resume();
   }
 
@@ -109,14 +104,13 @@ export class DenoByteSocket implements ByteSocket {
         if (count === null) break;
         const chunk = buffer.subarray(used, used + count);
         used += count;
-        if (this.#receiver === undefined) this.#early.push(chunk);
-        else this.#receiver.data(chunk);
+        this.#inbox.data(chunk);
       }
     } catch {
       // A reset or a close from our side ends reading the same way as end of stream.
     }
     this.destroy();
-    this.#receiver?.closed();
+    this.#inbox.closed();
   }
 
   async #writeLoop(): Promise<void> {
@@ -130,7 +124,7 @@ export class DenoByteSocket implements ByteSocket {
         }
         if (this.#closed) break;
         this.#pending -= chunk.length;
-        if (this.#queue.length === 0) this.#wakeDrainWaiters();
+        if (this.#queue.length === 0) this.#drainWaiters.wake();
       }
     } catch {
       this.destroy();
@@ -155,11 +149,5 @@ export class DenoByteSocket implements ByteSocket {
       offset += part.length;
     }
     return merged;
-  }
-
-  #wakeDrainWaiters(): void {
-    const waiters = this.#drainWaiters;
-    this.#drainWaiters = [];
-    for (const wake of waiters) wake();
   }
 }
