@@ -17,8 +17,6 @@ export interface DispatcherOptions {
   idleTimeoutMs: number;
   /** Default seconds `close()` waits for the peer's close; -1 forever. */
   closureTimeout: number;
-  /** Largest message accepted, for engines that cannot check it before delivery. */
-  maxMessageSize: number;
   /** Called once the connection has ended and every queued method has run. */
   onEnded?(): void;
 }
@@ -276,8 +274,13 @@ export class ConnectionDispatcher implements ConnectionEvents, CallerLink {
     while (this.#head < queue.length) {
       const task = queue[this.#head]!;
       queue[this.#head++] = undefined;
-      const result = task();
-      if (isThenable(result)) await result;
+      try {
+        const result = task();
+        if (isThenable(result)) await result;
+      } catch (error) {
+        // Service errors are handled inside the tasks; this is the last guard for the process.
+        console.error("[tether] dispatcher error:", error);
+      }
       if (this.#paused && queue.length - this.#head <= RESUME_AT) {
         this.#paused = false;
         this.#connection.resume();

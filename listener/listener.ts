@@ -249,7 +249,6 @@ export class Listener {
     const dispatcher: ConnectionDispatcher = new ConnectionDispatcher(service, connection, {
       idleTimeoutMs: config.idleTimeoutMs,
       closureTimeout: config.closureTimeout,
-      maxMessageSize: config.maxMessageSize,
       onEnded: () => this.#connections.delete(dispatcher),
     });
     this.#connections.add(dispatcher);

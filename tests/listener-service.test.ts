@@ -159,6 +159,7 @@ for (const engine of ENGINES) {
     const listener = await serve(engine, "/ws", () => ({
       onTextMessage(_caller: Caller, data: string) {
         if (data === "boom") throw new Error("handler exploded");
+        if (data === "later") return Promise.reject(new Error("promise rejected"));
         return data;
       },
       onError: (_caller: Caller, error: Error) => void errors.push(error),
@@ -173,6 +174,12 @@ for (const engine of ENGINES) {
       await failing.client.ended;
       await within(waitUntil(() => errors.length === 1), "onError");
       assert.equal((errors[0] as Error).message, "handler exploded");
+      const rejecting = await RawClient.upgrade(listener.port, "/ws");
+      rejecting.client.write(clientFrame(Opcode.Text, "later"));
+      assert.equal(((await rejecting.client.next()) as { code: number }).code, 1011);
+      await within(waitUntil(() => errors.length === 2), "onError again");
+      assert.equal((errors[1] as Error).message, "promise rejected");
+      rejecting.client.destroy();
       healthy.client.write(clientFrame(Opcode.Text, "still here"));
       assert.deepEqual(await healthy.client.next(), { type: "text", data: "still here" });
       healthy.client.destroy();

@@ -68,7 +68,8 @@ export class FramesEngine implements Engine {
     const timer = options.timeout > 0
       ? setTimeout(() => {
         done = true;
-        this.#respond(socket, new Response("request timed out", { status: 408 }), options);
+        this.#respond(socket, new Response("request timed out", { status: 408 }), options)
+          .catch(() => socket.destroy());
       }, options.timeout * 1000)
       : undefined;
     socket.receive({
@@ -82,11 +83,13 @@ export class FramesEngine implements Engine {
         done = true;
         clearTimeout(timer);
         socket.pause();
-        if ("status" in result) {
-          this.#respond(socket, new Response(result.message, { status: result.status }), options);
-        } else {
-          this.#exchange(socket, result, extra, fetch, options);
-        }
+        const handled = "status" in result
+          ? this.#respond(socket, new Response(result.message, { status: result.status }), options)
+          : this.#exchange(socket, result, extra, fetch, options);
+        handled.catch((error) => {
+          console.error("[tether] frames engine could not answer a request:", error);
+          socket.destroy();
+        });
       },
       closed: () => {
         clearTimeout(timer);
