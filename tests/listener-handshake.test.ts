@@ -384,3 +384,43 @@ test("a listener adds its routes to an existing Hono app served by the runtime",
     await stop();
   }
 });
+
+for (const engine of ENGINES) {
+  test(`${engine}: keepAlive NEVER closes after every refusal`, async () => {
+    const listener = await serve(engine, "/ws", echo, {}, {
+      http1Settings: { keepAlive: "NEVER" },
+    });
+    try {
+      const client = await RawClient.connect(listener.port);
+      client.write(upgradeRequest("/ws", { "Sec-WebSocket-Version": "7" }));
+      const response = await client.readResponseHead();
+      assert.equal(response.status, 426);
+      assert.equal(response.headers.get("connection"), "close");
+      // Deno's server sends the header but keeps the connection open for the client to close.
+      if (engine === "deno") client.destroy();
+      await client.ended;
+    } finally {
+      await listener.immediateStop();
+    }
+  });
+}
+
+if (ENGINES.includes("deno")) {
+  test("deno: a service with onPing gets one warning, at its path's first upgrade", async () => {
+    const warnings: string[] = [];
+    const originalWarn = console.warn;
+    console.warn = (message: string) => warnings.push(message);
+    const listener = await serve("deno", "/ws", () => ({ onPing: () => {} }));
+    try {
+      for (let i = 0; i < 2; i++) {
+        const socket = await openWebSocket(`ws://127.0.0.1:${listener.port}/ws`);
+        socket.close();
+      }
+      assert.equal(warnings.length, 1);
+      assert.match(warnings[0], /\/ws: the deno engine cannot pass pings and pongs/);
+    } finally {
+      console.warn = originalWarn;
+      await listener.immediateStop();
+    }
+  });
+}

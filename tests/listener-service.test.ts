@@ -340,6 +340,22 @@ for (const engine of ENGINES) {
     }
   });
 
+  test(`${engine}: a maxFrameSize of 0 or less means 65536`, async () => {
+    const listener = await serve(engine, "/ws", () => ({
+      onBinaryMessage: (_caller: Caller, data: Uint8Array) => data,
+    }), { maxFrameSize: -1 });
+    try {
+      const { client } = await RawClient.upgrade(listener.port, "/ws");
+      client.write(clientFrame(Opcode.Binary, new Uint8Array(65536)));
+      assert.equal((await client.next()).type, "binary");
+      client.write(clientFrame(Opcode.Binary, new Uint8Array(65537)));
+      assert.equal(((await client.nextOf("close")) as { code: number }).code, 1009);
+      client.destroy();
+    } finally {
+      await listener.immediateStop();
+    }
+  });
+
   test(`${engine}: gracefulStop sends 1001 to every connection and stops listening`, async () => {
     const listener = await serve(engine, "/ws", () => ({}));
     const port = listener.port;

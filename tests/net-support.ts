@@ -74,12 +74,12 @@ export class RawClient {
   readonly #events: WireEvent[] = [];
   #wake: (() => void) | undefined;
   #ended = false;
-  readonly ended: Promise<void>;
+  readonly #endedPromise: Promise<void>;
 
   private constructor(socket: Socket) {
     this.#socket = socket;
     const end = deferred();
-    this.ended = end.promise;
+    this.#endedPromise = end.promise;
     socket.on("data", (chunk: Uint8Array) => {
       const bytes = new Uint8Array(chunk);
       if (this.#parser) this.#parser.push(bytes);
@@ -117,6 +117,11 @@ export class RawClient {
     const response = await client.readResponseHead();
     if (response.status === 101) client.startFrames();
     return { client, response };
+  }
+
+  /** Resolves when the connection is closed; fails the test if that takes too long. */
+  get ended(): Promise<void> {
+    return within(this.#endedPromise, "the connection to end");
   }
 
   get isEnded(): boolean {
