@@ -71,15 +71,21 @@ export class ConnectionDispatcher implements ConnectionEvents, CallerLink {
   #ended = false;
   #closeWaiter: ((received: boolean) => void) | undefined;
   #idleTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Whether reads and writes are timed, for `onIdleTimeout`. */
+  readonly #tracksIdle: boolean;
   #lastActivity = 0;
+  readonly #endedSignal: Promise<void>;
+  #signalEnded!: () => void;
 
   constructor(service: Service, connection: Connection, options: DispatcherOptions) {
     this.#service = service;
     this.#connection = connection;
     this.#options = options;
     this.caller = new Caller(this);
-    if (options.idleTimeoutMs > 0 && typeof service.onIdleTimeout === "function") {
-      this.#lastActivity = Date.now();
+    this.#endedSignal = new Promise((resolve) => this.#signalEnded = resolve);
+    this.#tracksIdle = options.idleTimeoutMs > 0 && typeof service.onIdleTimeout === "function";
+    if (this.#tracksIdle) {
+      this.#touch();
       this.#armIdleTimer(options.idleTimeoutMs);
     }
     // onOpen goes first in the queue, but runs only once the connection reports to us, so
@@ -112,22 +118,22 @@ export class ConnectionDispatcher implements ConnectionEvents, CallerLink {
   }
 
   sendText(text: string): Promise<void> {
-    this.#lastActivity = Date.now();
+    this.#touch();
     return this.#connection.sendText(text);
   }
 
   sendBinary(data: Uint8Array): Promise<void> {
-    this.#lastActivity = Date.now();
+    this.#touch();
     return this.#connection.sendBinary(data);
   }
 
   ping(data: Uint8Array): Promise<void> {
-    this.#lastActivity = Date.now();
+    this.#touch();
     return this.#connection.ping(data);
   }
 
   pong(data: Uint8Array): Promise<void> {
-    this.#lastActivity = Date.now();
+    this.#touch();
     return this.#connection.pong(data);
   }
 
@@ -175,14 +181,14 @@ export class ConnectionDispatcher implements ConnectionEvents, CallerLink {
 
   // The engine answers pings itself unless the service has onPing.
   pingReceived(data: Uint8Array): void {
-    this.#lastActivity = Date.now();
+    this.#touch();
     if (typeof this.#service.onPing === "function") {
       this.#enqueue(() => this.#call("onPing", [data]));
     }
   }
 
   pongReceived(data: Uint8Array): void {
-    this.#lastActivity = Date.now();
+    this.#touch();
     if (typeof this.#service.onPong === "function") {
       this.#enqueue(() => this.#call("onPong", [data]));
     }
@@ -219,6 +225,7 @@ export class ConnectionDispatcher implements ConnectionEvents, CallerLink {
   ended(): void {
     if (this.#ended) return;
     this.#ended = true;
+    this.#signalEnded();
     clearTimeout(this.#idleTimer);
     this.#closeWaiter?.(this.#closeReceived);
     const abnormal = !this.#closeReceived && !this.#closeSent;
@@ -231,19 +238,16 @@ export class ConnectionDispatcher implements ConnectionEvents, CallerLink {
   /** The listener is stopping: close with 1001 and wait up to `timeout` seconds. */
   goAway(timeout: number): Promise<void> {
     if (this.#ended) return Promise.resolve();
-    if (this.#closeSent) {
-      return new Promise<void>((resolve) => {
-        const timer = setTimeout(() => {
-          this.#connection.terminate();
-          resolve();
-        }, timeout * 1000);
-        this.#queue.push(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
-    }
-    return this.close(CloseCode.GoingAway, "", timeout).catch(() => {});
+    if (!this.#closeSent) return this.close(CloseCode.GoingAway, "", timeout).catch(() => {});
+    // A close is already under way: give it the same time, then drop what is left.
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const expired = new Promise<void>((resolve) => {
+      timer = setTimeout(() => {
+        this.#connection.terminate();
+        resolve();
+      }, timeout * 1000);
+    });
+    return Promise.race([this.#endedSignal, expired]).finally(() => clearTimeout(timer));
   }
 
   /** Drops the connection at once. */
@@ -254,7 +258,7 @@ export class ConnectionDispatcher implements ConnectionEvents, CallerLink {
   // --- internals ---
 
   #received(task: Task): void {
-    this.#lastActivity = Date.now();
+    this.#touch();
     if (this.#closeSent) return;
     this.#enqueue(task);
   }
@@ -361,13 +365,17 @@ export class ConnectionDispatcher implements ConnectionEvents, CallerLink {
     return this.#call("onError", [asError(error)]);
   }
 
+  #touch(): void {
+    if (this.#tracksIdle) this.#lastActivity = Date.now();
+  }
+
   #armIdleTimer(delay: number): void {
     this.#idleTimer = setTimeout(() => {
       if (this.#ended) return;
       const idleFor = Date.now() - this.#lastActivity;
       const limit = this.#options.idleTimeoutMs;
       if (idleFor >= limit) {
-        this.#lastActivity = Date.now();
+        this.#touch();
         this.#enqueue(() => this.#call("onIdleTimeout", []));
         this.#armIdleTimer(limit);
       } else {

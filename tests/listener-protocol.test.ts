@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { type Caller, CorruptedFrameError } from "../mod.ts";
 import { rawFrame } from "./support.ts";
-import { ENGINES, RawClient, serve, within } from "./net-support.ts";
+import { Collector, ENGINES, RawClient, serve, within } from "./net-support.ts";
 
 const TEXT = 0x1;
 const BINARY = 0x2;
@@ -66,10 +66,10 @@ const CASES: { name: string; bytes: Uint8Array; code: number }[] = [
 for (const engine of ENGINES.filter((name) => name !== "deno")) {
   for (const { name, bytes, code } of CASES) {
     test(`${engine}: ${name} fails the connection with ${code}, after echoing what came first`, async () => {
-      const errors: unknown[] = [];
+      const errors = new Collector<unknown>();
       const listener = await serve(engine, "/ws", () => ({
         onTextMessage: (_caller: Caller, text: string) => text,
-        onError: (_caller: Caller, error: Error) => void errors.push(error),
+        onError: (_caller: Caller, error: Error) => errors.push(error),
       }));
       try {
         const { client } = await RawClient.upgrade(listener.port, "/ws");
@@ -80,8 +80,9 @@ for (const engine of ENGINES.filter((name) => name !== "deno")) {
         assert.equal((close as { code: number }).code, code);
         await within(client.ended, "the server to drop the connection");
         if (engine === "frames") {
-          assert.equal(errors.length, 1);
-          assert.ok(errors[0] instanceof CorruptedFrameError);
+          const reported = await errors.reach(1, "onError");
+          assert.equal(reported.length, 1);
+          assert.ok(reported[0] instanceof CorruptedFrameError);
         }
       } finally {
         await listener.immediateStop();

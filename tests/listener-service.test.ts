@@ -11,7 +11,15 @@ import {
   PayloadTooLargeError,
   type Service,
 } from "../mod.ts";
-import { deferred, ENGINES, openWebSocket, RawClient, serve, within } from "./net-support.ts";
+import {
+  Collector,
+  deferred,
+  ENGINES,
+  openWebSocket,
+  RawClient,
+  serve,
+  within,
+} from "./net-support.ts";
 
 const text = (value: string) => new TextEncoder().encode(value);
 const clientFrame = (opcode: number, payload: Uint8Array | string = new Uint8Array(0)) =>
@@ -112,9 +120,9 @@ for (const engine of ENGINES) {
   });
 
   test(`${engine}: onClose runs with the peer's code and reason, then the code is echoed`, async () => {
-    const calls: [number, string][] = [];
+    const calls = new Collector<[number, string]>();
     const listener = await serve(engine, "/ws", () => ({
-      onClose: (_caller: Caller, code: number, reason: string) => void calls.push([code, reason]),
+      onClose: (_caller: Caller, code: number, reason: string) => calls.push([code, reason]),
     }));
     try {
       const withCode = await RawClient.upgrade(listener.port, "/ws");
@@ -131,8 +139,7 @@ for (const engine of ENGINES) {
       withoutCode.client.write(clientFrame(Opcode.Close));
       assert.deepEqual(await withoutCode.client.next(), { type: "close", code: 1005, reason: "" });
       await withoutCode.client.ended;
-      await within(waitUntil(() => calls.length === 2), "onClose twice");
-      assert.deepEqual(calls, [[4321, "see you"], [1005, ""]]);
+      assert.deepEqual(await calls.reach(2, "onClose twice"), [[4321, "see you"], [1005, ""]]);
     } finally {
       await listener.immediateStop();
     }
@@ -155,14 +162,14 @@ for (const engine of ENGINES) {
   });
 
   test(`${engine}: a throwing method closes only its connection with 1011 and reaches onError`, async () => {
-    const errors: unknown[] = [];
+    const errors = new Collector<unknown>();
     const listener = await serve(engine, "/ws", () => ({
       onTextMessage(_caller: Caller, data: string) {
         if (data === "boom") throw new Error("handler exploded");
         if (data === "later") return Promise.reject(new Error("promise rejected"));
         return data;
       },
-      onError: (_caller: Caller, error: Error) => void errors.push(error),
+      onError: (_caller: Caller, error: Error) => errors.push(error),
     }));
     try {
       const healthy = await RawClient.upgrade(listener.port, "/ws");
@@ -172,13 +179,12 @@ for (const engine of ENGINES) {
       assert.deepEqual(close, { type: "close", code: 1011, reason: "Internal server error" });
       failing.client.write(closeFrame(1011));
       await failing.client.ended;
-      await within(waitUntil(() => errors.length === 1), "onError");
-      assert.equal((errors[0] as Error).message, "handler exploded");
+      assert.equal(((await errors.reach(1, "onError"))[0] as Error).message, "handler exploded");
       const rejecting = await RawClient.upgrade(listener.port, "/ws");
       rejecting.client.write(clientFrame(Opcode.Text, "later"));
       assert.equal(((await rejecting.client.next()) as { code: number }).code, 1011);
-      await within(waitUntil(() => errors.length === 2), "onError again");
-      assert.equal((errors[1] as Error).message, "promise rejected");
+      const both = await errors.reach(2, "onError again");
+      assert.equal((both[1] as Error).message, "promise rejected");
       rejecting.client.destroy();
       healthy.client.write(clientFrame(Opcode.Text, "still here"));
       assert.deepEqual(await healthy.client.next(), { type: "text", data: "still here" });
@@ -317,10 +323,10 @@ for (const engine of ENGINES) {
   });
 
   test(`${engine}: a message over maxFrameSize closes 1009 and reaches onError`, async () => {
-    const errors: unknown[] = [];
+    const errors = new Collector<unknown>();
     const listener = await serve(engine, "/ws", () => ({
       onBinaryMessage: (_caller: Caller, data: Uint8Array) => data,
-      onError: (_caller: Caller, error: Error) => void errors.push(error),
+      onError: (_caller: Caller, error: Error) => errors.push(error),
     }), { maxFrameSize: 1000 });
     try {
       const { client } = await RawClient.upgrade(listener.port, "/ws");
@@ -331,8 +337,8 @@ for (const engine of ENGINES) {
       assert.equal(close.type, "close");
       assert.equal((close as { code: number }).code, 1009);
       if (engine !== "bun") {
-        await within(waitUntil(() => errors.length === 1), "onError");
-        assert.ok(errors[0] instanceof PayloadTooLargeError);
+        const [error] = await errors.reach(1, "onError");
+        assert.ok(error instanceof PayloadTooLargeError);
       }
       client.destroy();
     } finally {
@@ -411,12 +417,11 @@ for (const engine of ENGINES) {
 
   if (controls) {
     test(`${engine}: onPing answers with what it returns, onPong and caller.ping reach the wire`, async () => {
-      const pongs: string[] = [];
+      const pongs = new Collector<string>();
       const listener = await serve(engine, "/ws", () => ({
         onOpen: (caller: Caller) => caller.ping(text("server ping")),
         onPing: (_caller: Caller, data: Uint8Array) => text(`re:${new TextDecoder().decode(data)}`),
-        onPong: (_caller: Caller, data: Uint8Array) =>
-          void pongs.push(new TextDecoder().decode(data)),
+        onPong: (_caller: Caller, data: Uint8Array) => pongs.push(new TextDecoder().decode(data)),
       } as Service));
       try {
         const { client } = await RawClient.upgrade(listener.port, "/ws");
@@ -430,8 +435,7 @@ for (const engine of ENGINES) {
           // Bun answers every ping natively as well; only its echo may come first.
           assert.equal(engine, "bun");
         }
-        await within(waitUntil(() => pongs.length === 1), "onPong");
-        assert.deepEqual(pongs, ["client pong"]);
+        assert.deepEqual(await pongs.reach(1, "onPong"), ["client pong"]);
         client.destroy();
       } finally {
         await listener.immediateStop();
@@ -454,9 +458,4 @@ for (const engine of ENGINES) {
       }
     });
   }
-}
-
-/** Resolves once `condition` holds, checking after each turn of the event loop. */
-async function waitUntil(condition: () => boolean): Promise<void> {
-  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 1));
 }

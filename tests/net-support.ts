@@ -295,3 +295,24 @@ export function closed(socket: WebSocket): Promise<CloseEvent> {
     "the close event",
   );
 }
+
+/** Collects what service callbacks report, and resolves once enough has arrived. */
+export class Collector<T> {
+  readonly items: T[] = [];
+  #waiters: { count: number; resolve(items: T[]): void }[] = [];
+
+  readonly push = (item: T): void => {
+    this.items.push(item);
+    this.#waiters = this.#waiters.filter((waiter) => {
+      if (this.items.length < waiter.count) return true;
+      waiter.resolve(this.items);
+      return false;
+    });
+  };
+
+  /** Resolves with everything collected once there are at least `count` items. */
+  reach(count: number, what: string): Promise<T[]> {
+    if (this.items.length >= count) return Promise.resolve(this.items);
+    return within(new Promise((resolve) => this.#waiters.push({ count, resolve })), what);
+  }
+}
