@@ -1,15 +1,23 @@
 import { CloseCode } from "../frame/close.ts";
 import type { FrameError } from "../frame/errors.ts";
 import type { Connection, ConnectionEvents } from "../listener/engines/connection.ts";
+import { bindMessage, type Bound, NOT_PARSED } from "./binding.ts";
 import { Caller, type CallerLink } from "./caller.ts";
+import { bindingFailureReason, fitReason } from "./close-reason.ts";
+import type { DispatchSettings } from "./dispatch-config.ts";
 import {
   ConnectionClosureError,
   CorruptedFrameError,
+  type PayloadBindingError,
   PayloadTooLargeError,
   WebSocketError,
 } from "./errors.ts";
-import { toReply } from "./reply.ts";
+import { type Reply, type ReplyStream, toReply, withStreamId } from "./reply.ts";
+import { routeText } from "./routing.ts";
 import type { Service } from "./service.ts";
+import { pumpStream, type StreamSink } from "./stream.ts";
+import { type Task, TaskQueue } from "./task-queue.ts";
+import { isThenable } from "./thenable.ts";
 
 /** Settings of one connection's dispatcher, already validated. */
 export interface DispatcherOptions {
@@ -17,32 +25,17 @@ export interface DispatcherOptions {
   idleTimeoutMs: number;
   /** Default seconds `close()` waits for the peer's close; -1 forever. */
   closureTimeout: number;
+  /** Custom dispatch and data binding. */
+  dispatch: DispatchSettings;
   /** Called once the connection has ended and every queued method has run. */
   onEnded?(): void;
 }
 
-type Task = () => unknown;
-
-/** Queued messages past which reading pauses until the service catches up. */
-const PAUSE_AT = 256;
-const RESUME_AT = 32;
-const MAX_LOGGED_REASON = 123;
-const encoder = new TextEncoder();
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return typeof (value as PromiseLike<unknown> | null)?.then === "function";
-}
+/** Methods whose return values are not sent, except a close frame. */
+const SILENT_METHODS = new Set(["onPong", "onClose", "onError", "onIdleTimeout"]);
 
 function asError(value: unknown): Error {
   return value instanceof Error ? value : new WebSocketError(String(value));
-}
-
-/** A close reason that fits in a close frame: at most 123 bytes of UTF-8. */
-function fitReason(reason: string): string {
-  if (encoder.encode(reason).length <= MAX_LOGGED_REASON) return reason;
-  let cut = reason.slice(0, MAX_LOGGED_REASON);
-  while (encoder.encode(cut).length > MAX_LOGGED_REASON) cut = cut.slice(0, -1);
-  return cut;
 }
 
 function frameErrorToError(error: FrameError): WebSocketError {
@@ -62,10 +55,11 @@ export class ConnectionDispatcher implements ConnectionEvents, CallerLink {
   readonly #service: Service;
   readonly #connection: Connection;
   readonly #options: DispatcherOptions;
-  #queue: (Task | undefined)[] = [];
-  #head = 0;
-  #running = false;
-  #paused = false;
+  /** Messages, the peer's close and failures, in wire order. */
+  readonly #messages: TaskQueue;
+  /** Pings and pongs, so that a long method or stream does not hold them up. */
+  readonly #controls: TaskQueue;
+  #backlogs = 0;
   #closeSent = false;
   #closeReceived = false;
   #ended = false;
@@ -76,6 +70,9 @@ export class ConnectionDispatcher implements ConnectionEvents, CallerLink {
   #lastActivity = 0;
   readonly #endedSignal: Promise<void>;
   #signalEnded!: () => void;
+  /** Settles once nothing more may be sent: streams waiting for an element stop. */
+  readonly #stopping: Promise<void>;
+  #signalStopping!: () => void;
 
   constructor(service: Service, connection: Connection, options: DispatcherOptions) {
     this.#service = service;
@@ -83,6 +80,10 @@ export class ConnectionDispatcher implements ConnectionEvents, CallerLink {
     this.#options = options;
     this.caller = new Caller(this);
     this.#endedSignal = new Promise((resolve) => this.#signalEnded = resolve);
+    this.#stopping = new Promise((resolve) => this.#signalStopping = resolve);
+    const backlog = (backlogged: boolean) => this.#backlog(backlogged);
+    this.#messages = new TaskQueue(backlog);
+    this.#controls = new TaskQueue(backlog);
     this.#tracksIdle = options.idleTimeoutMs > 0 && typeof service.onIdleTimeout === "function";
     if (this.#tracksIdle) {
       this.#touch();
@@ -90,9 +91,10 @@ export class ConnectionDispatcher implements ConnectionEvents, CallerLink {
     }
     // onOpen goes first in the queue, but runs only once the connection reports to us, so
     // that whatever it does to the connection is heard.
-    this.#queue.push(() => this.#call("onOpen", []));
+    this.#messages.push(() => this.#call("onOpen", []));
     connection.listen(this);
-    if (!this.#running) void this.#run();
+    this.#messages.start();
+    this.#controls.start();
   }
 
   // --- CallerLink ---
@@ -140,6 +142,7 @@ export class ConnectionDispatcher implements ConnectionEvents, CallerLink {
   /** Sends our close and waits for the peer's, then drops the transport either way. */
   async close(code: number, reason: string, timeout: number): Promise<void> {
     this.#closeSent = true;
+    this.#signalStopping();
     const reply = this.#closeReceived || this.#ended
       ? Promise.resolve(this.#closeReceived)
       : new Promise<boolean>((resolve) => this.#closeWaiter = resolve);
@@ -163,19 +166,22 @@ export class ConnectionDispatcher implements ConnectionEvents, CallerLink {
 
   text(data: string): void {
     this.#received(() => {
-      const service = this.#service;
-      const method = typeof service.onTextMessage === "function" ? "onTextMessage" : "onMessage";
-      return this.#call(method, [data]);
+      const route = routeText(this.#service, this.#options.dispatch, data);
+      if (route === undefined) return;
+      const { method, requestId } = route;
+      if (method === "onTextMessage") return this.#call(method, [data], requestId);
+      return this.#bindAndCall(method, data, route.json, requestId, true);
     });
   }
 
+  // Binary messages are never custom-dispatched.
   binary(data: Uint8Array): void {
     this.#received(() => {
-      const service = this.#service;
-      const method = typeof service.onBinaryMessage === "function"
-        ? "onBinaryMessage"
-        : "onMessage";
-      return this.#call(method, [data]);
+      if (typeof this.#service.onBinaryMessage === "function") {
+        return this.#call("onBinaryMessage", [data]);
+      }
+      if (typeof this.#service.onMessage !== "function") return;
+      return this.#bindAndCall("onMessage", data, NOT_PARSED, undefined, false);
     });
   }
 
@@ -183,24 +189,25 @@ export class ConnectionDispatcher implements ConnectionEvents, CallerLink {
   pingReceived(data: Uint8Array): void {
     this.#touch();
     if (typeof this.#service.onPing === "function") {
-      this.#enqueue(() => this.#call("onPing", [data]));
+      this.#controls.push(() => this.#call("onPing", [data]));
     }
   }
 
   pongReceived(data: Uint8Array): void {
     this.#touch();
     if (typeof this.#service.onPong === "function") {
-      this.#enqueue(() => this.#call("onPong", [data]));
+      this.#controls.push(() => this.#call("onPong", [data]));
     }
   }
 
   closing(code: number, reason: string): void {
     this.#closeReceived = true;
+    this.#signalStopping();
     if (this.#closeSent) {
       this.#closeWaiter?.(true);
       return;
     }
-    this.#enqueue(() => {
+    this.#messages.push(() => {
       const echo = () => {
         if (this.#closeSent) return;
         this.#closeSent = true;
@@ -213,7 +220,8 @@ export class ConnectionDispatcher implements ConnectionEvents, CallerLink {
   }
 
   failed(error: FrameError): void {
-    this.#enqueue(() => {
+    this.#signalStopping();
+    this.#messages.push(() => {
       if (!this.#closeSent) {
         this.#closeSent = true;
         this.#connection.fail(error.closeCode, fitReason(error.message));
@@ -226,13 +234,14 @@ export class ConnectionDispatcher implements ConnectionEvents, CallerLink {
     if (this.#ended) return;
     this.#ended = true;
     this.#signalEnded();
+    this.#signalStopping();
     clearTimeout(this.#idleTimer);
     this.#closeWaiter?.(this.#closeReceived);
     const abnormal = !this.#closeReceived && !this.#closeSent;
-    this.#enqueue(() => {
+    this.#messages.push(() => {
       if (abnormal) return this.#call("onClose", [CloseCode.AbnormalClosure, ""]);
     });
-    this.#enqueue(() => this.#options.onEnded?.());
+    this.#messages.push(() => this.#options.onEnded?.());
   }
 
   /** The listener is stopping: close with 1001 and wait up to `timeout` seconds. */
@@ -260,43 +269,59 @@ export class ConnectionDispatcher implements ConnectionEvents, CallerLink {
   #received(task: Task): void {
     this.#touch();
     if (this.#closeSent) return;
-    this.#enqueue(task);
+    this.#messages.push(task);
   }
 
-  #enqueue(task: Task): void {
-    this.#queue.push(task);
-    if (!this.#paused && this.#queue.length - this.#head > PAUSE_AT) {
-      this.#paused = true;
-      this.#connection.pause();
-    }
-    if (!this.#running) void this.#run();
+  #backlog(backlogged: boolean): void {
+    this.#backlogs += backlogged ? 1 : -1;
+    if (backlogged && this.#backlogs === 1) this.#connection.pause();
+    if (!backlogged && this.#backlogs === 0) this.#connection.resume();
   }
 
-  async #run(): Promise<void> {
-    this.#running = true;
-    const queue = this.#queue;
-    while (this.#head < queue.length) {
-      const task = queue[this.#head]!;
-      queue[this.#head++] = undefined;
-      try {
-        const result = task();
-        if (isThenable(result)) await result;
-      } catch (error) {
-        // Service errors are handled inside the tasks; this is the last guard for the process.
-        console.error("[tether] dispatcher error:", error);
-      }
-      if (this.#paused && queue.length - this.#head <= RESUME_AT) {
-        this.#paused = false;
-        this.#connection.resume();
-      }
+  get #stopped(): boolean {
+    return this.#closeSent || this.#closeReceived || this.#ended;
+  }
+
+  #bindAndCall(
+    method: string,
+    data: string | Uint8Array,
+    json: unknown,
+    requestId: unknown,
+    text: boolean,
+  ): unknown {
+    const settings = this.#options.dispatch;
+    const target = settings.bindings.get(method) ?? settings.binding;
+    const deliver = (bound: Bound) =>
+      bound.error === undefined
+        ? this.#call(method, [bound.value], requestId)
+        : this.#bindingFailed(method, bound.error, requestId, text);
+    const bound = bindMessage(data, target, settings.validation, json);
+    return isThenable(bound) ? bound.then(deliver) : deliver(bound);
+  }
+
+  /**
+   * A message could not be bound: `<method>Error` (text messages only), else `onError`,
+   * else close with 1003.
+   */
+  #bindingFailed(
+    method: string,
+    error: PayloadBindingError,
+    requestId: unknown,
+    text: boolean,
+  ): unknown {
+    const handler = `${method}Error`;
+    if (text && typeof this.#service[handler] === "function") {
+      return this.#call(handler, [error], requestId);
     }
-    queue.length = 0;
-    this.#head = 0;
-    this.#running = false;
+    if (typeof this.#service.onError === "function") return this.#call("onError", [error]);
+    console.error(`[tether] ${method}: data binding failed:`, error.message);
+    if (this.#closeSent || this.#ended) return;
+    return this.caller.close(CloseCode.UnsupportedData, bindingFailureReason(error.message))
+      .catch(() => {});
   }
 
   /** Calls a service method if it exists and writes back what it returns. */
-  #call(name: string, args: unknown[]): unknown {
+  #call(name: string, args: unknown[], requestId?: unknown): unknown {
     const method = this.#service[name];
     if (typeof method !== "function") return;
     let result: unknown;
@@ -307,17 +332,15 @@ export class ConnectionDispatcher implements ConnectionEvents, CallerLink {
     }
     if (isThenable(result)) {
       return Promise.resolve(result).then(
-        (value) => this.#reply(name, value),
+        (value) => this.#reply(name, value, requestId),
         (error) => this.#methodFailed(name, error),
       );
     }
-    return this.#reply(name, result);
+    return this.#reply(name, result, requestId);
   }
 
-  #reply(name: string, value: unknown): unknown {
-    const reply = toReply(value);
-    const messageMethod = name !== "onPong" && name !== "onClose" && name !== "onError" &&
-      name !== "onIdleTimeout";
+  #reply(name: string, value: unknown, requestId: unknown): unknown {
+    const reply = this.#toReply(value, requestId);
     switch (reply.kind) {
       case "none":
         return;
@@ -329,13 +352,77 @@ export class ConnectionDispatcher implements ConnectionEvents, CallerLink {
       case "error":
         if (name === "onError") return console.error(reply.error);
         return this.#report(reply.error);
+    }
+    if (SILENT_METHODS.has(name) || this.#stopped) return;
+    switch (reply.kind) {
       case "text":
-        if (!messageMethod || this.#closeSent || this.#ended) return;
         return this.sendText(reply.text).catch((error) => this.#report(error));
       case "binary":
-        if (!messageMethod || this.#closeSent || this.#ended) return;
         if (name === "onPing") return this.pong(reply.data).catch((error) => this.#report(error));
         return this.sendBinary(reply.data).catch((error) => this.#report(error));
+      case "stream":
+        return this.#stream(reply.source, requestId);
+    }
+  }
+
+  /** What a returned value sends, with the request's stream id when it has one. */
+  #toReply(value: unknown, requestId: unknown): Reply {
+    const streamId = this.#options.dispatch.streamId;
+    return toReply(
+      requestId === undefined || streamId === undefined
+        ? value
+        : withStreamId(value, streamId, requestId),
+    );
+  }
+
+  /** Writes a returned stream, one element per message; a throwing source closes 1011. */
+  async #stream(source: ReplyStream, requestId: unknown): Promise<void> {
+    const dispatcher = this;
+    const sink: StreamSink = {
+      stopping: this.#stopping,
+      get stopped() {
+        return dispatcher.#stopped;
+      },
+      send: (element) => this.#sendStreamElement(element, requestId),
+    };
+    const outcome = await pumpStream(source, sink);
+    if (!outcome.failed) return;
+    const error = asError(outcome.error);
+    if (!this.#closeSent && !this.#ended) {
+      this.close(
+        CloseCode.InternalServerError,
+        fitReason(`streaming failed: ${error.message}`),
+        this.#options.closureTimeout,
+      ).catch(() => {});
+    }
+    await this.#report(error);
+  }
+
+  async #sendStreamElement(element: unknown, requestId: unknown): Promise<boolean> {
+    const reply = this.#toReply(element, requestId);
+    try {
+      switch (reply.kind) {
+        case "none":
+          return true;
+        case "text":
+          await this.sendText(reply.text);
+          return true;
+        case "binary":
+          await this.sendBinary(reply.data);
+          return true;
+        case "close":
+          await this.caller.close(reply.frame.status, reply.frame.reason);
+          return false;
+        case "error":
+          await this.#report(reply.error);
+          return true;
+        case "stream":
+          await this.#report(new TypeError("a stream element cannot be a stream itself"));
+          return true;
+      }
+    } catch (error) {
+      await this.#report(error);
+      return false;
     }
   }
 
@@ -376,7 +463,7 @@ export class ConnectionDispatcher implements ConnectionEvents, CallerLink {
       const limit = this.#options.idleTimeoutMs;
       if (idleFor >= limit) {
         this.#touch();
-        this.#enqueue(() => this.#call("onIdleTimeout", []));
+        this.#messages.push(() => this.#call("onIdleTimeout", []));
         this.#armIdleTimer(limit);
       } else {
         this.#armIdleTimer(limit - idleFor);

@@ -1,3 +1,5 @@
+import type { StandardSchemaV1 } from "@standard-schema/spec";
+
 /**
  * Base class of every error this library reports; `Error` itself is taken in JavaScript.
  *
@@ -206,4 +208,16 @@ export class PayloadBindingError extends WebSocketError {}
  * console.log(new PayloadValidationError("age: too small") instanceof PayloadBindingError); // true
  * ```
  */
-export class PayloadValidationError extends PayloadBindingError {}
+export class PayloadValidationError extends PayloadBindingError {
+  /** What the schema reported, as Standard Schema issues. */
+  readonly issues: readonly StandardSchemaV1.Issue[];
+
+  /** A validation failure with the schema's issues. */
+  constructor(
+    message: string,
+    options?: ErrorOptions & { issues?: readonly StandardSchemaV1.Issue[] },
+  ) {
+    super(message, options);
+    this.issues = options?.issues ?? [];
+  }
+}

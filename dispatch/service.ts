@@ -1,3 +1,4 @@
+import type { BindingTarget } from "./binding.ts";
 import type { Caller } from "./caller.ts";
 import type { WebSocketError } from "./errors.ts";
 
@@ -20,12 +21,15 @@ import type { WebSocketError } from "./errors.ts";
 export interface Service {
   /** The handshake completed. */
   onOpen?(caller: Caller): unknown;
-  /** A text message. A returned string is sent as text, bytes as binary, data as JSON. */
+  /** A text message, as it arrived. */
   onTextMessage?(caller: Caller, text: string): unknown;
-  /** A binary message. */
+  /** A binary message, as it arrived. */
   onBinaryMessage?(caller: Caller, data: Uint8Array): unknown;
-  /** Any message, when the service has neither `onTextMessage` nor `onBinaryMessage`. */
-  onMessage?(caller: Caller, data: string | Uint8Array): unknown;
+  /**
+   * Any message, bound to the service's binding target (JSON unless configured). A service
+   * has either this or `onTextMessage`/`onBinaryMessage`, not both.
+   */
+  onMessage?(caller: Caller, data: unknown): unknown;
   /** A ping. When defined, the service answers it: return bytes or call `caller.pong`. */
   onPing?(caller: Caller, data: Uint8Array): unknown;
   /** A pong, solicited or not. */
@@ -36,7 +40,10 @@ export interface Service {
   onClose?(caller: Caller, code: number, reason: string): unknown;
   /** The connection failed, or a method threw; the connection has been closed first. */
   onError?(caller: Caller, error: WebSocketError | Error): unknown;
-  /** Custom methods, reached through custom dispatch. */
+  /**
+   * Custom methods, reached through custom dispatch (`dispatcherKey`), and their binding
+   * error handlers (`<method>Error`).
+   */
   [method: string]: unknown;
 }
 
@@ -51,6 +58,28 @@ export interface Service {
  * ```
  */
 export interface ServiceConfig {
+  /**
+   * The JSON key whose string value routes a text message to a custom method:
+   * `{"event": "heartbeat"}` goes to `onHeartbeat`.
+   */
+  dispatcherKey?: string;
+  /**
+   * The JSON key of a request's id: the replies produced for the request that are JSON
+   * objects carry the same id under this key. Needs `dispatcherKey`.
+   */
+  dispatcherStreamId?: string;
+  /**
+   * Explicit routes for custom dispatch, by method name: `{ onSubscribeMessage: { value:
+   * "subscribe" } }`. They are tried before the camelCase name; two methods cannot share
+   * a value. Needs `dispatcherKey`.
+   */
+  dispatcherConfig?: Record<string, DispatcherConfig>;
+  /** What `onMessage` and custom methods receive, unless `bindings` says otherwise. Default "json". */
+  binding?: BindingTarget;
+  /** Binding targets by method name, such as `{ onJoin: JoinSchema, onMessage: "text" }`. */
+  bindings?: Record<string, BindingTarget>;
+  /** Whether schema targets validate what they bind. Default true. */
+  validation?: boolean;
   /** Sub-protocols the service speaks; the first one the client offers is chosen. */
   subProtocols?: string[];
   /** Seconds without reads or writes before `onIdleTimeout` runs; 0 or less is off. */
@@ -69,4 +98,21 @@ export interface ServiceConfig {
    * it fails with `ConnectionError` and the connection is dropped. Default 16 MiB.
    */
   writeBufferLimit?: number;
+}
+
+/**
+ * Routes one value of `dispatcherKey` to a custom method, in `ServiceConfig.dispatcherConfig`.
+ *
+ * @example
+ * ```ts
+ * import type { ServiceConfig } from "@tether/websocket";
+ * const config: ServiceConfig = {
+ *   dispatcherKey: "type",
+ *   dispatcherConfig: { onSubscribeMessage: { value: "subscribe" } },
+ * };
+ * ```
+ */
+export interface DispatcherConfig {
+  /** The value at `dispatcherKey` that reaches the method. */
+  value: string;
 }

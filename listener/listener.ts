@@ -1,4 +1,5 @@
 import { Hono } from "hono";
+import { serviceProblem } from "../dispatch/dispatch-config.ts";
 import { ConnectionDispatcher } from "../dispatch/dispatcher.ts";
 import { WebSocketError } from "../dispatch/errors.ts";
 import type { Service, ServiceConfig } from "../dispatch/service.ts";
@@ -158,17 +159,26 @@ export class Listener {
   }
 
   /**
-   * Attaches an upgrade function at `path` (Hono syntax: `/chat/:room`, `/files/*`).
-   * Throws when the path is taken or the configuration is invalid.
+   * Attaches an upgrade function at `path` (Hono syntax: `/chat/:room`, `/files/*`), or a
+   * service that every connection there shares. Throws when the path is taken or the
+   * configuration is invalid; a service given here is checked against it at once.
    */
-  attach(path: string, upgrade: UpgradeFunction, config: ServiceConfig = {}): void {
+  attach(path: string, upgrade: UpgradeFunction | Service, config: ServiceConfig = {}): void {
     validatePath(path);
-    if (typeof upgrade !== "function") {
-      throw new TypeError(`the upgrade for ${path} must be a function returning a service`);
+    if (typeof upgrade !== "function" && (typeof upgrade !== "object" || upgrade === null)) {
+      throw new TypeError(`attach ${path}: give an upgrade function or a service object`);
     }
     if (this.#routes.has(path)) throw new Error(`a service is already attached to ${path}`);
     const resolved = resolveServiceConfig(config);
-    this.#routes.add(path, { upgrade, config: resolved });
+    if (typeof upgrade !== "function") {
+      const problem = serviceProblem(upgrade, resolved.dispatch);
+      if (problem !== undefined) throw new TypeError(`the service for ${path}: ${problem}`);
+    }
+    const service = upgrade;
+    this.#routes.add(path, {
+      upgrade: typeof service === "function" ? service : () => service,
+      config: resolved,
+    });
     if (this.#requestedPort === undefined) {
       this.#app.all(path, async (c, next) => {
         const response = await handleUpgradeRequest(this.#host, c.req.raw, c.env);
@@ -249,6 +259,7 @@ export class Listener {
     const dispatcher: ConnectionDispatcher = new ConnectionDispatcher(service, connection, {
       idleTimeoutMs: config.idleTimeoutMs,
       closureTimeout: config.closureTimeout,
+      dispatch: config.dispatch,
       onEnded: () => this.#connections.delete(dispatcher),
     });
     this.#connections.add(dispatcher);

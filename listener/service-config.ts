@@ -1,3 +1,4 @@
+import { type DispatchSettings, resolveDispatchSettings } from "../dispatch/dispatch-config.ts";
 import type { ServiceConfig } from "../dispatch/service.ts";
 import { isToken } from "../frame/header-lists.ts";
 
@@ -9,6 +10,7 @@ export interface ResolvedServiceConfig {
   maxMessageSize: number;
   closureTimeout: number;
   writeBufferLimit: number;
+  dispatch: DispatchSettings;
 }
 
 const DEFAULT_MAX_FRAME_SIZE = 65536;
@@ -62,5 +64,6 @@ export function resolveServiceConfig(config: ServiceConfig = {}): ResolvedServic
     maxMessageSize,
     closureTimeout,
     writeBufferLimit: size("writeBufferLimit", config.writeBufferLimit, DEFAULT_WRITE_BUFFER_LIMIT),
+    dispatch: resolveDispatchSettings(config),
   };
 }

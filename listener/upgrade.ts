@@ -1,4 +1,5 @@
 import { ConnectionError, UpgradeError } from "../dispatch/errors.ts";
+import { serviceProblem } from "../dispatch/dispatch-config.ts";
 import type { Service } from "../dispatch/service.ts";
 import type { ResolvedListenerConfig } from "./config.ts";
 import type { Connection } from "./engines/connection.ts";
@@ -133,6 +134,11 @@ export async function handleUpgradeRequest(
     console.error(
       `upgrade function for ${match.route.path} returned neither a service nor a Response`,
     );
+    return refuse(host, { status: 500, message: "Internal Server Error" });
+  }
+  const problem = serviceProblem(outcome, config.dispatch);
+  if (problem !== undefined) {
+    console.error(`[tether] the service for ${match.route.path}: ${problem}`);
     return refuse(host, { status: 500, message: "Internal Server Error" });
   }
   if (

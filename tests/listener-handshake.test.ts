@@ -283,7 +283,10 @@ test("configuration mistakes are refused when the listener is made or a service 
     () => listener.attach("/b", echo, { connectionClosureTimeout: -5 }),
     /connectionClosureTimeout/,
   );
-  assert.throws(() => listener.attach("/c", "nope" as never), /must be a function/);
+  assert.throws(
+    () => listener.attach("/c", "nope" as never),
+    /an upgrade function or a service object/,
+  );
 });
 
 // Bun and Deno parse requests natively and drop stalled heads on their own clocks.

@@ -5,13 +5,13 @@ import {
   CloseFrame,
   ConnectionClosureError,
   ConnectionError,
-  encodeClosePayload,
-  encodeFrame,
   Opcode,
   PayloadTooLargeError,
   type Service,
 } from "../mod.ts";
 import {
+  clientClose,
+  clientFrame,
   Collector,
   deferred,
   ENGINES,
@@ -22,10 +22,6 @@ import {
 } from "./net-support.ts";
 
 const text = (value: string) => new TextEncoder().encode(value);
-const clientFrame = (opcode: number, payload: Uint8Array | string = new Uint8Array(0)) =>
-  encodeFrame(opcode, typeof payload === "string" ? text(payload) : payload, true);
-const closeFrame = (code?: number, reason = "") =>
-  clientFrame(Opcode.Close, encodeClosePayload(code, reason));
 
 for (const engine of ENGINES) {
   const controls = engine !== "deno";
@@ -65,23 +61,6 @@ for (const engine of ENGINES) {
     }
   });
 
-  test(`${engine}: onMessage receives text and binary when the specific methods are absent`, async () => {
-    const listener = await serve(engine, "/ws", () => ({
-      onMessage: (_caller: Caller, data: string | Uint8Array) =>
-        typeof data === "string" ? `text:${data}` : `bytes:${data.length}`,
-    }));
-    try {
-      const { client } = await RawClient.upgrade(listener.port, "/ws");
-      client.write(clientFrame(Opcode.Text, "hi"));
-      client.write(clientFrame(Opcode.Binary, new Uint8Array(5)));
-      assert.deepEqual(await client.next(), { type: "text", data: "text:hi" });
-      assert.deepEqual(await client.next(), { type: "text", data: "bytes:5" });
-      client.destroy();
-    } finally {
-      await listener.immediateStop();
-    }
-  });
-
   test(`${engine}: return values become messages and a close frame closes`, async () => {
     const listener = await serve(engine, "/ws", () => ({
       onTextMessage(_caller: Caller, data: string) {
@@ -112,7 +91,7 @@ for (const engine of ENGINES) {
         code: 4001,
         reason: "asked to close",
       });
-      client.write(closeFrame(4001));
+      client.write(clientClose(4001));
       await client.ended;
     } finally {
       await listener.immediateStop();
@@ -126,7 +105,7 @@ for (const engine of ENGINES) {
     }));
     try {
       const withCode = await RawClient.upgrade(listener.port, "/ws");
-      withCode.client.write(closeFrame(4321, "see you"));
+      withCode.client.write(clientClose(4321, "see you"));
       const echo = await withCode.client.next();
       // Bun and Deno echo natively, reason included; the frames engine echoes the code alone.
       assert.deepEqual(echo, {
@@ -177,7 +156,7 @@ for (const engine of ENGINES) {
       failing.client.write(clientFrame(Opcode.Text, "boom"));
       const close = await failing.client.next();
       assert.deepEqual(close, { type: "close", code: 1011, reason: "Internal server error" });
-      failing.client.write(closeFrame(1011));
+      failing.client.write(clientClose(1011));
       await failing.client.ended;
       assert.equal(((await errors.reach(1, "onError"))[0] as Error).message, "handler exploded");
       const rejecting = await RawClient.upgrade(listener.port, "/ws");
@@ -264,7 +243,7 @@ for (const engine of ENGINES) {
       const { client } = await RawClient.upgrade(listener.port, "/ws");
       client.write(clientFrame(Opcode.Text, "go"));
       assert.deepEqual(await client.next(), { type: "close", code: 4000, reason: "done" });
-      client.write(closeFrame(4000));
+      client.write(clientClose(4000));
       const results = await within(outcome.promise, "the close to finish");
       assert.deepEqual(results, [
         "1005: ConnectionClosureError invalid close code 1005: use 1000-1003, 1007-1011 or 3000-4999",
@@ -370,7 +349,7 @@ for (const engine of ENGINES) {
     const secondClosed = new Promise<number>((resolve) => second.onclose = (e) => resolve(e.code));
     const stopping = listener.gracefulStop(5);
     assert.deepEqual(await first.client.next(), { type: "close", code: 1001, reason: "" });
-    first.client.write(closeFrame(1001));
+    first.client.write(clientClose(1001));
     await within(stopping, "gracefulStop");
     assert.equal(await within(secondClosed, "the web client's close"), 1001);
     await assert.rejects(RawClient.connect(port));

@@ -1,9 +1,13 @@
 import { connect, type Socket } from "node:net";
 import {
+  encodeClosePayload,
+  encodeFrame,
   type EngineName,
   FrameParser,
   Listener,
   type ListenerConfiguration,
+  Opcode,
+  type Service,
   type ServiceConfig,
   type UpgradeFunction,
 } from "../mod.ts";
@@ -37,7 +41,7 @@ export function deferred<T = void>(): { promise: Promise<T>; resolve(value: T): 
 export async function serve(
   engine: EngineName,
   path: string,
-  upgrade: UpgradeFunction,
+  upgrade: UpgradeFunction | Service,
   serviceConfig: ServiceConfig = {},
   config: ListenerConfiguration = {},
 ): Promise<Listener> {
@@ -45,6 +49,20 @@ export async function serve(
   listener.attach(path, upgrade, serviceConfig);
   await listener.start();
   return listener;
+}
+
+/** A masked frame as a client sends it; strings are UTF-8 encoded. */
+export function clientFrame(opcode: number, payload: Uint8Array | string = new Uint8Array(0)) {
+  return encodeFrame(
+    opcode,
+    typeof payload === "string" ? new TextEncoder().encode(payload) : payload,
+    true,
+  );
+}
+
+/** A masked close frame, with no status when `code` is undefined. */
+export function clientClose(code?: number, reason = ""): Uint8Array {
+  return clientFrame(Opcode.Close, encodeClosePayload(code, reason));
 }
 
 export type WireEvent =
@@ -72,6 +90,7 @@ export class RawClient {
   #buffer: Uint8Array = new Uint8Array(0);
   #parser: FrameParser | undefined;
   readonly #events: WireEvent[] = [];
+  readonly #frameBytes: Uint8Array[] = [];
   #wake: (() => void) | undefined;
   #ended = false;
   readonly #endedPromise: Promise<void>;
@@ -82,8 +101,10 @@ export class RawClient {
     this.#endedPromise = end.promise;
     socket.on("data", (chunk: Uint8Array) => {
       const bytes = new Uint8Array(chunk);
-      if (this.#parser) this.#parser.push(bytes);
-      else this.#buffer = join(this.#buffer, bytes);
+      if (this.#parser) {
+        this.#frameBytes.push(bytes);
+        this.#parser.push(bytes);
+      } else this.#buffer = join(this.#buffer, bytes);
       this.#poke();
     });
     const finish = () => {
@@ -186,7 +207,15 @@ export class RawClient {
     });
     const early = this.#buffer;
     this.#buffer = new Uint8Array(0);
-    if (early.length > 0) this.#parser.push(early.slice());
+    if (early.length > 0) {
+      this.#frameBytes.push(early.slice());
+      this.#parser.push(early.slice());
+    }
+  }
+
+  /** Every byte received since the upgrade, for tests that look at frame boundaries. */
+  get frameBytes(): Uint8Array {
+    return this.#frameBytes.reduce(join, new Uint8Array(0));
   }
 
   /** The next frame event from the server. */
