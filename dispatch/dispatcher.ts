@@ -377,12 +377,9 @@ export class ConnectionDispatcher implements ConnectionEvents, CallerLink {
 
   /** Writes a returned stream, one element per message; a throwing source closes 1011. */
   async #stream(source: ReplyStream, requestId: unknown): Promise<void> {
-    const dispatcher = this;
     const sink: StreamSink = {
       stopping: this.#stopping,
-      get stopped() {
-        return dispatcher.#stopped;
-      },
+      stopped: () => this.#stopped,
       send: (element) => this.#sendStreamElement(element, requestId),
     };
     const outcome = await pumpStream(source, sink);

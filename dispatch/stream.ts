@@ -5,7 +5,7 @@ import { isThenable } from "./thenable.ts";
 export interface StreamSink {
   /** Settles when nothing more may be sent, so that a stream waiting for its next element ends. */
   readonly stopping: Promise<void>;
-  readonly stopped: boolean;
+  stopped(): boolean;
   /** Sends one element; answers false when the stream must end (it closed, or a write failed). */
   send(element: unknown): Promise<boolean> | boolean;
 }
@@ -32,7 +32,7 @@ export async function pumpStream(source: ReplyStream, sink: StreamSink): Promise
   }
   const stopping = sink.stopping.then((): typeof STOPPED => STOPPED);
   try {
-    while (!sink.stopped) {
+    while (!sink.stopped()) {
       const step = iterator.next();
       const result = isThenable(step) ? await Promise.race([step, stopping]) : step;
       if (result === STOPPED) break;
