@@ -54,7 +54,9 @@ export {
   UpgradeError,
   WebSocketError,
 } from "./dispatch/errors.ts";
-export type { Service, ServiceConfig } from "./dispatch/service.ts";
+export type { DispatcherConfig, Service, ServiceConfig } from "./dispatch/service.ts";
+export type { BindingTarget } from "./dispatch/binding.ts";
+export { dispatcherMethodName } from "./dispatch/routing.ts";
 export type {
   EngineName,
   ListenerConfiguration,

@@ -19,6 +19,12 @@ const OBJECT_START = /^\s*\{/;
  * at runs of non-word characters and underscores, in camelCase with each later word's
  * rest in lower case. `"un subscribe"` gives `onUnSubscribe`, `"subscribeMessage"` gives
  * `onSubscribemessage`.
+ *
+ * @example
+ * ```ts
+ * import { dispatcherMethodName } from "@tether/websocket";
+ * console.log(dispatcherMethodName("this_ping message")); // "onThisPingMessage"
+ * ```
  */
 export function dispatcherMethodName(value: string): string {
   const words = `on ${value}`.split(WORD_SEPARATORS).filter((word) => word !== "");
