@@ -55,7 +55,12 @@ export {
   WebSocketError,
 } from "./dispatch/errors.ts";
 export type { DispatcherConfig, Service, ServiceConfig } from "./dispatch/service.ts";
-export type { BindingTarget } from "./dispatch/binding.ts";
+export type {
+  BindingTarget,
+  StandardSchema,
+  StandardSchemaIssue,
+  StandardSchemaResult,
+} from "./dispatch/binding.ts";
 export { dispatcherMethodName } from "./dispatch/routing.ts";
 export type {
   EngineName,

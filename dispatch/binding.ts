@@ -1,7 +1,71 @@
-import type { StandardSchemaV1 } from "@standard-schema/spec";
 import { decodeUtf8 } from "../frame/utf8.ts";
 import { PayloadBindingError, PayloadValidationError } from "./errors.ts";
+import { isThenable } from "./thenable.ts";
 import { parseXml } from "./xml.ts";
+
+/**
+ * A validator that follows the Standard Schema interface, version 1, as zod, valibot and
+ * arktype do: binding passes it the parsed JSON and uses what it answers.
+ *
+ * @example
+ * ```ts
+ * import type { StandardSchema } from "@tether/websocket";
+ * const evenNumber: StandardSchema<number> = {
+ *   "~standard": {
+ *     version: 1,
+ *     vendor: "by-hand",
+ *     validate: (value) =>
+ *       typeof value === "number" && value % 2 === 0
+ *         ? { value }
+ *         : { issues: [{ message: "expected an even number" }] },
+ *   },
+ * };
+ * ```
+ */
+export interface StandardSchema<Output = unknown> {
+  /** The interface's properties, under a key no ordinary object uses. */
+  readonly "~standard": {
+    /** The interface version: 1. */
+    readonly version: 1;
+    /** The library that made the schema. */
+    readonly vendor: string;
+    /** Checks a value; may answer asynchronously. */
+    readonly validate: (
+      value: unknown,
+    ) => StandardSchemaResult<Output> | Promise<StandardSchemaResult<Output>>;
+    /** The types the schema takes and gives, for inference only. */
+    readonly types?: { readonly input: unknown; readonly output: Output } | undefined;
+  };
+}
+
+/**
+ * What a Standard Schema answers: the validated value, or the issues that refused it.
+ *
+ * @example
+ * ```ts
+ * import type { StandardSchemaResult } from "@tether/websocket";
+ * const refused: StandardSchemaResult<number> = { issues: [{ message: "too small", path: ["age"] }] };
+ * ```
+ */
+export type StandardSchemaResult<Output> =
+  | { readonly value: Output; readonly issues?: undefined }
+  | { readonly issues: readonly StandardSchemaIssue[] };
+
+/**
+ * One reason a Standard Schema refused a value, with where in the value it applies.
+ *
+ * @example
+ * ```ts
+ * import type { StandardSchemaIssue } from "@tether/websocket";
+ * const issue: StandardSchemaIssue = { message: "required", path: ["user", { key: "name" }] };
+ * ```
+ */
+export interface StandardSchemaIssue {
+  /** What is wrong. */
+  readonly message: string;
+  /** Keys from the root of the value to the part at fault. */
+  readonly path?: readonly (PropertyKey | { readonly key: PropertyKey })[] | undefined;
+}
 
 /**
  * What a message is turned into before a method receives it: the text, the bytes, parsed
@@ -14,7 +78,7 @@ import { parseXml } from "./xml.ts";
  * const targets: BindingTarget[] = ["text", "bytes", "json", "xml"];
  * ```
  */
-export type BindingTarget = "text" | "bytes" | "json" | "xml" | StandardSchemaV1;
+export type BindingTarget = "text" | "bytes" | "json" | "xml" | StandardSchema;
 
 /** The outcome of binding one message. */
 export type Bound = { value: unknown; error?: undefined } | { error: PayloadBindingError };
@@ -25,7 +89,7 @@ const encoder = new TextEncoder();
 /** Whether a value can be used as a binding target. */
 export function isBindingTarget(value: unknown): value is BindingTarget {
   if (typeof value === "string") return NAMED_TARGETS.has(value);
-  const standard = (value as StandardSchemaV1 | null)?.["~standard"];
+  const standard = (value as StandardSchema | null)?.["~standard"];
   return typeof standard === "object" && standard !== null &&
     typeof standard.validate === "function";
 }
@@ -71,19 +135,22 @@ export function bindMessage(
   return validate(target, json);
 }
 
-function validate(schema: StandardSchemaV1, value: unknown): Bound | Promise<Bound> {
-  let result: StandardSchemaV1.Result<unknown> | Promise<StandardSchemaV1.Result<unknown>>;
+function validate(schema: StandardSchema, value: unknown): Bound | Promise<Bound> {
+  let result: StandardSchemaResult<unknown> | Promise<StandardSchemaResult<unknown>>;
   try {
     result = schema["~standard"].validate(value);
   } catch (error) {
     return { error: failure("the schema failed", error) };
   }
-  return result instanceof Promise
-    ? result.then(fromResult, (error) => ({ error: failure("the schema failed", error) }))
+  return isThenable(result)
+    ? Promise.resolve(result).then(
+      fromResult,
+      (error) => ({ error: failure("the schema failed", error) }),
+    )
     : fromResult(result);
 }
 
-function fromResult(result: StandardSchemaV1.Result<unknown>): Bound {
+function fromResult(result: StandardSchemaResult<unknown>): Bound {
   if (!result.issues) return { value: result.value };
   return {
     error: new PayloadValidationError(describeIssues(result.issues), { issues: result.issues }),
@@ -91,7 +158,7 @@ function fromResult(result: StandardSchemaV1.Result<unknown>): Bound {
 }
 
 /** Issues as one line: `user.age: Too small; name: Required`. */
-export function describeIssues(issues: readonly StandardSchemaV1.Issue[]): string {
+export function describeIssues(issues: readonly StandardSchemaIssue[]): string {
   if (issues.length === 0) return "the schema refused the value";
   return issues.map((issue) => {
     const path = issue.path?.map((segment) =>

@@ -1,6 +1,7 @@
 import { type BinaryInput, toBytes } from "../frame/bytes.ts";
 import { MAX_CLOSE_REASON_BYTES } from "../frame/close.ts";
 import { ConnectionClosureError } from "./errors.ts";
+import { isXmlNode, serializeXml } from "./xml.ts";
 
 /** What a {@link Caller} needs from the connection it belongs to. */
 export interface CallerLink {
@@ -66,9 +67,10 @@ export class Caller {
     return this.#writable() ?? this.#link.sendBinary(toBytes(data));
   }
 
-  /** Sends a string as text, bytes as binary, and any other value as JSON text. */
+  /** Sends a string or an XML node as text, bytes as binary, and any other value as JSON text. */
   writeMessage(data: unknown): Promise<void> {
     if (typeof data === "string") return this.writeTextMessage(data);
+    if (isXmlNode(data)) return this.writeTextMessage(serializeXml(data));
     if (data instanceof ArrayBuffer || ArrayBuffer.isView(data)) {
       return this.writeBinaryMessage(data);
     }

@@ -1,4 +1,4 @@
-import type { StandardSchemaV1 } from "@standard-schema/spec";
+import type { StandardSchemaIssue } from "./binding.ts";
 
 /**
  * Base class of every error this library reports; `Error` itself is taken in JavaScript.
@@ -210,12 +210,12 @@ export class PayloadBindingError extends WebSocketError {}
  */
 export class PayloadValidationError extends PayloadBindingError {
   /** What the schema reported, as Standard Schema issues. */
-  readonly issues: readonly StandardSchemaV1.Issue[];
+  readonly issues: readonly StandardSchemaIssue[];
 
   /** A validation failure with the schema's issues. */
   constructor(
     message: string,
-    options?: ErrorOptions & { issues?: readonly StandardSchemaV1.Issue[] },
+    options?: ErrorOptions & { issues?: readonly StandardSchemaIssue[] },
   ) {
     super(message, options);
     this.issues = options?.issues ?? [];

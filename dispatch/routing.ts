@@ -4,13 +4,16 @@ import type { Service } from "./service.ts";
 
 /** Where a text message goes, with what custom dispatch already learnt from it. */
 export interface TextRoute {
-  method: string;
+  readonly method: string;
   /** The message parsed as JSON, or `NOT_PARSED`. */
-  json: unknown;
+  readonly json: unknown;
   /** The value at `dispatcherStreamId`, undefined when there is none. */
-  requestId: unknown;
+  readonly requestId: unknown;
 }
 
+// Plain text without custom dispatch takes one of these, so that it allocates nothing.
+const TEXT_MESSAGE: TextRoute = { method: "onTextMessage", json: NOT_PARSED, requestId: undefined };
+const MESSAGE: TextRoute = { method: "onMessage", json: NOT_PARSED, requestId: undefined };
 const WORD_SEPARATORS = /[\W_]+/;
 const OBJECT_START = /^\s*\{/;
 
@@ -78,6 +81,11 @@ export function routeText(
         }
       }
     }
+  }
+  if (json === NOT_PARSED) {
+    if (hasMethod(service, "onTextMessage")) return TEXT_MESSAGE;
+    if (hasMethod(service, "onMessage")) return MESSAGE;
+    return undefined;
   }
   if (hasMethod(service, "onTextMessage")) return { method: "onTextMessage", json, requestId };
   if (hasMethod(service, "onMessage")) return { method: "onMessage", json, requestId };

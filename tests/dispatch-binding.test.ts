@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import * as v from "valibot";
 import { z } from "zod";
 import type { Document } from "@xmldom/xmldom";
+import type { StandardSchemaV1 } from "@standard-schema/spec";
 import {
   type Caller,
   Listener,
@@ -11,6 +12,7 @@ import {
   PayloadValidationError,
   type Service,
   type ServiceConfig,
+  type StandardSchema,
 } from "../mod.ts";
 import {
   clientClose,
@@ -320,4 +322,15 @@ test("dispatch and binding settings are checked when a service is attached", () 
     bindings: { onJoin: Person, onMessage: "text" },
     validation: false,
   });
+});
+
+test("StandardSchema accepts what @standard-schema/spec types, from any vendor", async () => {
+  const official: StandardSchemaV1<unknown, number>[] = [z.number(), v.number()];
+  const ours: StandardSchema<number>[] = official;
+  assert.deepEqual(ours.map((schema) => schema["~standard"].vendor), ["zod", "valibot"]);
+  for (const schema of ours) {
+    const result = await schema["~standard"].validate(3);
+    assert.equal(result.issues, undefined);
+    assert.equal((result as { value: number }).value, 3);
+  }
 });

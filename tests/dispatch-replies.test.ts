@@ -31,16 +31,10 @@ import {
 const utf8 = (value: string) => new TextEncoder().encode(value);
 const textOf = (data: Uint8Array) => new TextDecoder().decode(data);
 
-async function texts(client: RawClient, count: number): Promise<string[]> {
-  const received: string[] = [];
-  while (received.length < count) received.push((await client.nextOf("text")).data);
-  return received;
-}
-
 for (const engine of ENGINES) {
   const controls = engine !== "deno";
 
-  test(`${engine}: strings, bytes, XML and data go back as text, binary, XML text and JSON`, async () => {
+  test(`${engine}: strings, bytes, XML and data go back as text, binary, XML text and JSON, from returns and writeMessage`, async () => {
     const document = new DOMParser().parseFromString("<ok a='1'/>", "text/xml");
     const replies: Record<string, unknown> = {
       string: "plain",
@@ -55,6 +49,7 @@ for (const engine of ENGINES) {
       nothing: undefined,
     };
     const listener = await serve(engine, "/ws", {
+      onOpen: (caller: Caller) => caller.writeMessage(document),
       onTextMessage: (_caller: Caller, name: string) => replies[name],
     });
     try {
@@ -62,6 +57,7 @@ for (const engine of ENGINES) {
       for (const name of Object.keys(replies)) client.write(clientFrame(Opcode.Text, name));
       client.write(clientFrame(Opcode.Text, "string"));
       const expected: WireEvent[] = [
+        { type: "text", data: '<ok a="1"/>' },
         { type: "text", data: "plain" },
         { type: "binary", data: Uint8Array.of(1, 2, 3) },
         { type: "binary", data: Uint8Array.of(4, 5) },
