@@ -278,10 +278,6 @@ export class ConnectionDispatcher implements ConnectionEvents, CallerLink {
     if (!backlogged && this.#backlogs === 0) this.#connection.resume();
   }
 
-  get #stopped(): boolean {
-    return this.#closeSent || this.#closeReceived || this.#ended;
-  }
-
   #bindAndCall(
     method: string,
     data: string | Uint8Array,
@@ -353,7 +349,7 @@ export class ConnectionDispatcher implements ConnectionEvents, CallerLink {
         if (name === "onError") return console.error(reply.error);
         return this.#report(reply.error);
     }
-    if (SILENT_METHODS.has(name) || this.#stopped) return;
+    if (SILENT_METHODS.has(name) || this.#closeSent || this.#ended) return;
     switch (reply.kind) {
       case "text":
         return this.sendText(reply.text).catch((error) => this.#report(error));
@@ -379,7 +375,7 @@ export class ConnectionDispatcher implements ConnectionEvents, CallerLink {
   async #stream(source: ReplyStream, requestId: unknown): Promise<void> {
     const sink: StreamSink = {
       stopping: this.#stopping,
-      stopped: () => this.#stopped,
+      stopped: () => this.#closeSent || this.#ended,
       send: (element) => this.#sendStreamElement(element, requestId),
     };
     const outcome = await pumpStream(source, sink);

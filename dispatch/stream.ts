@@ -3,8 +3,9 @@ import { isThenable } from "./thenable.ts";
 
 /** Where a stream's elements go. */
 export interface StreamSink {
-  /** Settles when nothing more may be sent, so that a stream waiting for its next element ends. */
+  /** Settles once either side starts closing, so that a stream waiting for an element ends. */
   readonly stopping: Promise<void>;
+  /** Whether nothing more may be sent. */
   stopped(): boolean;
   /** Sends one element; answers false when the stream must end (it closed, or a write failed). */
   send(element: unknown): Promise<boolean> | boolean;

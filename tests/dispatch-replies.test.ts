@@ -290,6 +290,26 @@ for (const engine of ENGINES) {
     });
   }
 
+  test(`${engine}: a message followed at once by a close is answered before the close is echoed`, async () => {
+    const listener = await serve(engine, "/ws", {
+      onTextMessage: (_caller: Caller, text: string) => [text.length],
+    });
+    try {
+      const { client } = await RawClient.upgrade(listener.port, "/ws");
+      const message = clientFrame(Opcode.Text, "last words");
+      const close = clientClose(1000, "bye");
+      const both = new Uint8Array(message.length + close.length);
+      both.set(message);
+      both.set(close, message.length);
+      client.write(both);
+      assert.deepEqual(await client.next(), { type: "text", data: "[10]" });
+      assert.equal((await client.next()).type, "close");
+      await client.ended;
+    } finally {
+      await listener.immediateStop();
+    }
+  });
+
   test(`${engine}: a returned error reaches onError and reading goes on`, async () => {
     const errors = new Collector<Error>();
     const listener = await serve(engine, "/ws", {
