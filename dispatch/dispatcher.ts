@@ -31,8 +31,12 @@ export interface DispatcherOptions {
   onEnded?(): void;
 }
 
-/** Methods whose return values are not sent, except a close frame. */
-const SILENT_METHODS = new Set(["onPong", "onClose", "onError", "onIdleTimeout"]);
+/**
+ * What becomes of a method's return value: sent as a message; ignored unless it is a close
+ * frame (onPong, onClose, onError, onIdleTimeout); or, for onPing answering a ping frame,
+ * bytes sent as the pong.
+ */
+type ReplyMode = "message" | "silent" | "pong";
 
 function asError(value: unknown): Error {
   return value instanceof Error ? value : new WebSocketError(String(value));
@@ -169,7 +173,7 @@ export class ConnectionDispatcher implements ConnectionEvents, CallerLink {
       const route = routeText(this.#service, this.#options.dispatch, data);
       if (route === undefined) return;
       const { method, requestId } = route;
-      if (method === "onTextMessage") return this.#call(method, [data], requestId);
+      if (method === "onTextMessage") return this.#call(method, [data], "message", requestId);
       return this.#bindAndCall(method, data, route.json, requestId, true);
     });
   }
@@ -189,14 +193,14 @@ export class ConnectionDispatcher implements ConnectionEvents, CallerLink {
   pingReceived(data: Uint8Array): void {
     this.#touch();
     if (typeof this.#service.onPing === "function") {
-      this.#controls.push(() => this.#call("onPing", [data]));
+      this.#controls.push(() => this.#call("onPing", [data], "pong"));
     }
   }
 
   pongReceived(data: Uint8Array): void {
     this.#touch();
     if (typeof this.#service.onPong === "function") {
-      this.#controls.push(() => this.#call("onPong", [data]));
+      this.#controls.push(() => this.#call("onPong", [data], "silent"));
     }
   }
 
@@ -214,7 +218,7 @@ export class ConnectionDispatcher implements ConnectionEvents, CallerLink {
         return this.#connection.close(code === CloseCode.NoStatusReceived ? undefined : code, "")
           .catch(() => {});
       };
-      const result = this.#call("onClose", [code, reason]);
+      const result = this.#call("onClose", [code, reason], "silent");
       return isThenable(result) ? result.then(echo) : echo();
     });
   }
@@ -226,7 +230,7 @@ export class ConnectionDispatcher implements ConnectionEvents, CallerLink {
         this.#closeSent = true;
         this.#connection.fail(error.closeCode, fitReason(error.message));
       }
-      return this.#call("onError", [frameErrorToError(error)]);
+      return this.#call("onError", [frameErrorToError(error)], "silent");
     });
   }
 
@@ -239,7 +243,7 @@ export class ConnectionDispatcher implements ConnectionEvents, CallerLink {
     this.#closeWaiter?.(this.#closeReceived);
     const abnormal = !this.#closeReceived && !this.#closeSent;
     this.#messages.push(() => {
-      if (abnormal) return this.#call("onClose", [CloseCode.AbnormalClosure, ""]);
+      if (abnormal) return this.#call("onClose", [CloseCode.AbnormalClosure, ""], "silent");
     });
     this.#messages.push(() => this.#options.onEnded?.());
   }
@@ -289,7 +293,7 @@ export class ConnectionDispatcher implements ConnectionEvents, CallerLink {
     const target = settings.bindings.get(method) ?? settings.binding;
     const deliver = (bound: Bound) =>
       bound.error === undefined
-        ? this.#call(method, [bound.value], requestId)
+        ? this.#call(method, [bound.value], "message", requestId)
         : this.#bindingFailed(method, bound.error, requestId, text);
     const bound = bindMessage(data, target, settings.validation, json);
     return isThenable(bound) ? bound.then(deliver) : deliver(bound);
@@ -307,9 +311,11 @@ export class ConnectionDispatcher implements ConnectionEvents, CallerLink {
   ): unknown {
     const handler = `${method}Error`;
     if (text && typeof this.#service[handler] === "function") {
-      return this.#call(handler, [error], requestId);
+      return this.#call(handler, [error], "message", requestId);
     }
-    if (typeof this.#service.onError === "function") return this.#call("onError", [error]);
+    if (typeof this.#service.onError === "function") {
+      return this.#call("onError", [error], "silent");
+    }
     console.error(`[tether] ${method}: data binding failed:`, error.message);
     if (this.#closeSent || this.#ended) return;
     return this.caller.close(CloseCode.UnsupportedData, bindingFailureReason(error.message))
@@ -317,7 +323,7 @@ export class ConnectionDispatcher implements ConnectionEvents, CallerLink {
   }
 
   /** Calls a service method if it exists and writes back what it returns. */
-  #call(name: string, args: unknown[], requestId?: unknown): unknown {
+  #call(name: string, args: unknown[], mode: ReplyMode = "message", requestId?: unknown): unknown {
     const method = this.#service[name];
     if (typeof method !== "function") return;
     let result: unknown;
@@ -328,14 +334,14 @@ export class ConnectionDispatcher implements ConnectionEvents, CallerLink {
     }
     if (isThenable(result)) {
       return Promise.resolve(result).then(
-        (value) => this.#reply(name, value, requestId),
+        (value) => this.#reply(name, value, mode, requestId),
         (error) => this.#methodFailed(name, error),
       );
     }
-    return this.#reply(name, result, requestId);
+    return this.#reply(name, result, mode, requestId);
   }
 
-  #reply(name: string, value: unknown, requestId: unknown): unknown {
+  #reply(name: string, value: unknown, mode: ReplyMode, requestId: unknown): unknown {
     const reply = this.#toReply(value, requestId);
     switch (reply.kind) {
       case "none":
@@ -349,12 +355,12 @@ export class ConnectionDispatcher implements ConnectionEvents, CallerLink {
         if (name === "onError") return console.error(reply.error);
         return this.#report(reply.error);
     }
-    if (SILENT_METHODS.has(name) || this.#closeSent || this.#ended) return;
+    if (mode === "silent" || this.#closeSent || this.#ended) return;
     switch (reply.kind) {
       case "text":
         return this.sendText(reply.text).catch((error) => this.#report(error));
       case "binary":
-        if (name === "onPing") return this.pong(reply.data).catch((error) => this.#report(error));
+        if (mode === "pong") return this.pong(reply.data).catch((error) => this.#report(error));
         return this.sendBinary(reply.data).catch((error) => this.#report(error));
       case "stream":
         return this.#stream(reply.source, requestId);
@@ -442,7 +448,7 @@ export class ConnectionDispatcher implements ConnectionEvents, CallerLink {
       console.error("WebSocket service error:", error);
       return;
     }
-    return this.#call("onError", [asError(error)]);
+    return this.#call("onError", [asError(error)], "silent");
   }
 
   #touch(): void {
@@ -456,7 +462,7 @@ export class ConnectionDispatcher implements ConnectionEvents, CallerLink {
       const limit = this.#options.idleTimeoutMs;
       if (idleFor >= limit) {
         this.#touch();
-        this.#messages.push(() => this.#call("onIdleTimeout", []));
+        this.#messages.push(() => this.#call("onIdleTimeout", [], "silent"));
         this.#armIdleTimer(limit);
       } else {
         this.#armIdleTimer(limit - idleFor);

@@ -129,13 +129,17 @@ for (const engine of ENGINES) {
     const listener = await serve(engine, "/ws", {
       onPing: (_caller: Caller, data: unknown) => {
         calls.push(data);
-        return data instanceof Uint8Array ? data : "custom ping";
+        // Bytes returned for a ping frame are its pong; for a text message, a binary reply.
+        return data instanceof Uint8Array ? data : new TextEncoder().encode("custom ping");
       },
     }, { dispatcherKey: "event" });
     try {
       const { client } = await RawClient.upgrade(listener.port, "/ws");
       client.write(event({ event: "ping", at: 1 }));
-      assert.deepEqual(await client.nextOf("text"), { type: "text", data: "custom ping" });
+      assert.deepEqual(await client.next(), {
+        type: "binary",
+        data: new TextEncoder().encode("custom ping"),
+      });
       assert.deepEqual(await calls.reach(1, "onPing"), [{ event: "ping", at: 1 }]);
       // The deno engine cannot pass ping frames to a service at all.
       if (engine !== "deno") {
