@@ -10,12 +10,12 @@ import {
   CorruptedFrameError,
   type PayloadBindingError,
   PayloadTooLargeError,
-  WebSocketError,
+  toError,
+  type WebSocketError,
 } from "./errors.ts";
-import { type Reply, type ReplyStream, toReply, withStreamId } from "./reply.ts";
+import { type ReplyMode, ReplyWriter } from "./reply-writer.ts";
 import { routeText } from "./routing.ts";
 import type { Service } from "./service.ts";
-import { pumpStream, type StreamSink } from "./stream.ts";
 import { type Task, TaskQueue } from "./task-queue.ts";
 import { isThenable } from "./thenable.ts";
 
@@ -29,17 +29,6 @@ export interface DispatcherOptions {
   dispatch: DispatchSettings;
   /** Called once the connection has ended and every queued method has run. */
   onEnded?(): void;
-}
-
-/**
- * What becomes of a method's return value: sent as a message; ignored unless it is a close
- * frame (onPong, onClose, onError, onIdleTimeout); or, for onPing answering a ping frame,
- * bytes sent as the pong.
- */
-type ReplyMode = "message" | "silent" | "pong";
-
-function asError(value: unknown): Error {
-  return value instanceof Error ? value : new WebSocketError(String(value));
 }
 
 function frameErrorToError(error: FrameError): WebSocketError {
@@ -63,6 +52,7 @@ export class ConnectionDispatcher implements ConnectionEvents, CallerLink {
   readonly #messages: TaskQueue;
   /** Pings and pongs, so that a long method or stream does not hold them up. */
   readonly #controls: TaskQueue;
+  readonly #replies: ReplyWriter;
   #backlogs = 0;
   #closeSent = false;
   #closeReceived = false;
@@ -88,6 +78,17 @@ export class ConnectionDispatcher implements ConnectionEvents, CallerLink {
     const backlog = (backlogged: boolean) => this.#backlog(backlogged);
     this.#messages = new TaskQueue(backlog);
     this.#controls = new TaskQueue(backlog);
+    this.#replies = new ReplyWriter({
+      writable: () => !this.#closeSent && !this.#ended,
+      stopping: this.#stopping,
+      sendText: (text) => this.sendText(text),
+      sendBinary: (data) => this.sendBinary(data),
+      pong: (data) => this.pong(data),
+      close: (frame) => this.caller.close(frame.status, frame.reason),
+      closeSoon: (code, reason) =>
+        void this.close(code, reason, options.closureTimeout).catch(() => {}),
+      report: (error) => this.#report(error),
+    }, options.dispatch.streamId);
     this.#tracksIdle = options.idleTimeoutMs > 0 && typeof service.onIdleTimeout === "function";
     if (this.#tracksIdle) {
       this.#touch();
@@ -342,92 +343,14 @@ export class ConnectionDispatcher implements ConnectionEvents, CallerLink {
   }
 
   #reply(name: string, value: unknown, mode: ReplyMode, requestId: unknown): unknown {
-    const reply = this.#toReply(value, requestId);
-    switch (reply.kind) {
-      case "none":
-        return;
-      case "close":
-        if (this.#closeSent || this.#ended) return;
-        return this.caller.close(reply.frame.status, reply.frame.reason).catch((error) =>
-          this.#report(error)
-        );
-      case "error":
-        if (name === "onError") return console.error(reply.error);
-        return this.#report(reply.error);
-    }
-    if (mode === "silent" || this.#closeSent || this.#ended) return;
-    switch (reply.kind) {
-      case "text":
-        return this.sendText(reply.text).catch((error) => this.#report(error));
-      case "binary":
-        if (mode === "pong") return this.pong(reply.data).catch((error) => this.#report(error));
-        return this.sendBinary(reply.data).catch((error) => this.#report(error));
-      case "stream":
-        return this.#stream(reply.source, requestId);
-    }
-  }
-
-  /** What a returned value sends, with the request's stream id when it has one. */
-  #toReply(value: unknown, requestId: unknown): Reply {
-    const streamId = this.#options.dispatch.streamId;
-    return toReply(
-      requestId === undefined || streamId === undefined
-        ? value
-        : withStreamId(value, streamId, requestId),
-    );
-  }
-
-  /** Writes a returned stream, one element per message; a throwing source closes 1011. */
-  async #stream(source: ReplyStream, requestId: unknown): Promise<void> {
-    const sink: StreamSink = {
-      stopping: this.#stopping,
-      stopped: () => this.#closeSent || this.#ended,
-      send: (element) => this.#sendStreamElement(element, requestId),
-    };
-    const outcome = await pumpStream(source, sink);
-    if (!outcome.failed) return;
-    const error = asError(outcome.error);
-    if (!this.#closeSent && !this.#ended) {
-      this.close(
-        CloseCode.InternalServerError,
-        fitReason(`streaming failed: ${error.message}`),
-        this.#options.closureTimeout,
-      ).catch(() => {});
-    }
-    await this.#report(error);
-  }
-
-  async #sendStreamElement(element: unknown, requestId: unknown): Promise<boolean> {
-    const reply = this.#toReply(element, requestId);
-    try {
-      switch (reply.kind) {
-        case "none":
-          return true;
-        case "text":
-          await this.sendText(reply.text);
-          return true;
-        case "binary":
-          await this.sendBinary(reply.data);
-          return true;
-        case "close":
-          await this.caller.close(reply.frame.status, reply.frame.reason);
-          return false;
-        case "error":
-          await this.#report(reply.error);
-          return true;
-        case "stream":
-          await this.#report(new TypeError("a stream element cannot be a stream itself"));
-          return true;
-      }
-    } catch (error) {
-      await this.#report(error);
-      return false;
-    }
+    // An error returned by onError has nowhere further to go.
+    if (name === "onError" && value instanceof Error) return console.error(value);
+    return this.#replies.write(value, mode, requestId);
   }
 
   /** A method threw: close with 1011 (unless closing already) and tell `onError`. */
   #methodFailed(name: string, thrown: unknown): unknown {
-    const error = asError(thrown);
+    const error = toError(thrown);
     if (name === "onError" || name === "onClose") {
       console.error(`${name} threw:`, error);
       return;
@@ -448,7 +371,7 @@ export class ConnectionDispatcher implements ConnectionEvents, CallerLink {
       console.error("WebSocket service error:", error);
       return;
     }
-    return this.#call("onError", [asError(error)], "silent");
+    return this.#call("onError", [toError(error)], "silent");
   }
 
   #touch(): void {

@@ -221,3 +221,8 @@ export class PayloadValidationError extends PayloadBindingError {
     this.issues = options?.issues ?? [];
   }
 }
+
+/** A thrown value as an `Error`: itself when it is one, else a `WebSocketError` saying what it was. */
+export function toError(value: unknown): Error {
+  return value instanceof Error ? value : new WebSocketError(String(value));
+}
