@@ -15,10 +15,10 @@ import {
   type StandardSchema,
 } from "../mod.ts";
 import {
-  clientClose,
   clientFrame,
   Collector,
   ENGINES,
+  expectClose,
   httpExchange,
   RawClient,
   serve,
@@ -27,14 +27,6 @@ import {
 
 const utf8 = (value: string) => new TextEncoder().encode(value);
 const Person = z.object({ name: z.string(), age: z.number().int().min(0) });
-
-async function expectClose(client: RawClient, code: number): Promise<string> {
-  const close = await client.nextOf("close");
-  assert.equal(close.code, code);
-  client.write(clientClose(code));
-  await client.ended;
-  return close.reason;
-}
 
 for (const engine of ENGINES) {
   test(`${engine}: onMessage binds JSON by default, from text and from binary frames`, async () => {

@@ -22,6 +22,7 @@ import {
   Collector,
   deferred,
   ENGINES,
+  expectClose,
   RawClient,
   serve,
   type WireEvent,
@@ -154,9 +155,7 @@ for (const engine of ENGINES) {
       client.write(clientFrame(Opcode.Text, "go"));
       assert.deepEqual(await client.next(), { type: "text", data: "first" });
       assert.deepEqual(await client.next(), { type: "text", data: "second" });
-      assert.deepEqual(await client.next(), { type: "close", code: 4100, reason: "stream done" });
-      client.write(clientClose(4100));
-      await client.ended;
+      await expectClose(client, 4100, "stream done");
       await within(cleanedUp.promise, "the generator's finally block");
       const [error] = await errors.reach(1, "onError");
       assert.equal(error.message, "a returned error does not stop the stream");
@@ -178,13 +177,7 @@ for (const engine of ENGINES) {
       const { client } = await RawClient.upgrade(listener.port, "/ws");
       client.write(clientFrame(Opcode.Text, "go"));
       assert.deepEqual(await client.next(), { type: "text", data: "partial" });
-      assert.deepEqual(await client.next(), {
-        type: "close",
-        code: 1011,
-        reason: "streaming failed: feed went away",
-      });
-      client.write(clientClose(1011));
-      await client.ended;
+      await expectClose(client, 1011, "streaming failed: feed went away");
       const [error] = await errors.reach(1, "onError");
       assert.equal(error.message, "feed went away");
     } finally {
@@ -251,13 +244,7 @@ for (const engine of ENGINES) {
       for (const [index, frame] of frames.entries()) {
         const { client } = await RawClient.upgrade(listener.port, "/ws");
         client.write(clientFrame(Opcode.Text, String(index)));
-        assert.deepEqual(await client.next(), {
-          type: "close",
-          code: frame.status,
-          reason: frame.reason,
-        });
-        client.write(clientClose(frame.status));
-        await client.ended;
+        await expectClose(client, frame.status, frame.reason);
       }
     } finally {
       await listener.immediateStop();
@@ -338,10 +325,8 @@ for (const engine of ENGINES) {
     try {
       const { client } = await RawClient.upgrade(listener.port, "/ws");
       // The first period's "ignored" sends nothing; the second period's close frame closes.
-      assert.deepEqual(await client.next(), { type: "close", code: 4000, reason: "idle" });
+      await expectClose(client, 4000, "idle");
       assert.equal(idle, 2);
-      client.write(clientClose(4000));
-      await client.ended;
     } finally {
       await listener.immediateStop();
     }

@@ -15,6 +15,7 @@ import {
   Collector,
   deferred,
   ENGINES,
+  expectClose,
   openWebSocket,
   RawClient,
   serve,
@@ -86,13 +87,7 @@ for (const engine of ENGINES) {
       assert.equal(bytes.type, "binary");
       assert.equal((bytes as { data: Uint8Array }).data.length, 2);
       assert.deepEqual(await client.next(), { type: "text", data: '{"a":[1,true,null]}' });
-      assert.deepEqual(await client.next(), {
-        type: "close",
-        code: 4001,
-        reason: "asked to close",
-      });
-      client.write(clientClose(4001));
-      await client.ended;
+      await expectClose(client, 4001, "asked to close");
     } finally {
       await listener.immediateStop();
     }

@@ -1,3 +1,4 @@
+import assert from "node:assert/strict";
 import { connect, type Socket } from "node:net";
 import {
   encodeClosePayload,
@@ -63,6 +64,25 @@ export function clientFrame(opcode: number, payload: Uint8Array | string = new U
 /** A masked close frame, with no status when `code` is undefined. */
 export function clientClose(code?: number, reason = ""): Uint8Array {
   return clientFrame(Opcode.Close, encodeClosePayload(code, reason));
+}
+
+/**
+ * Expects the server's next frame to be a close with `code` (and `reason`, when given),
+ * answers it with the same code and waits for the connection to end. Resolves with the reason.
+ */
+export async function expectClose(
+  client: RawClient,
+  code: number,
+  reason?: string,
+): Promise<string> {
+  const close = await client.next();
+  assert.equal(close.type, "close", `expected a close frame, got ${JSON.stringify(close)}`);
+  const received = close as Extract<WireEvent, { type: "close" }>;
+  assert.equal(received.code, code);
+  if (reason !== undefined) assert.equal(received.reason, reason);
+  client.write(clientClose(code));
+  await client.ended;
+  return received.reason;
 }
 
 export type WireEvent =
