@@ -70,6 +70,7 @@ export type {
 } from "./listener/config.ts";
 export type { BunServerWebSocket, BunWebSocketHandler } from "./listener/engines/bun-api.ts";
 export { Listener } from "./listener/listener.ts";
+export type { Cookie } from "./client/handshake.ts";
 export type { UpgradeContext, UpgradeFunction } from "./listener/upgrade.ts";
 export { type BinaryInput, toBytes } from "./frame/bytes.ts";
 export {

@@ -19,16 +19,26 @@ export class WebSocketError extends Error {
 }
 
 /**
- * The opening handshake failed or was answered with something that is not an upgrade.
+ * The opening handshake failed or was answered with something that is not an upgrade;
+ * `status` is the response's HTTP status when there was one.
  *
  * @example
  * ```ts
  * import { InvalidHandshakeError } from "@tether/websocket";
- * const error = new InvalidHandshakeError("expected status 101, got 404");
- * console.log(error.message); // "expected status 101, got 404"
+ * const error = new InvalidHandshakeError("expected status 101, got 404", { status: 404 });
+ * console.log(error.status); // 404
  * ```
  */
-export class InvalidHandshakeError extends WebSocketError {}
+export class InvalidHandshakeError extends WebSocketError {
+  /** The HTTP status of the response, when one arrived. */
+  readonly status: number | undefined;
+
+  /** A handshake failure, with the response's status when there was one. */
+  constructor(message: string, options?: ErrorOptions & { status?: number }) {
+    super(message, options);
+    this.status = options?.status;
+  }
+}
 
 /**
  * A frame or message was larger than the configured limit; the connection closes with 1009.

@@ -1,3 +1,5 @@
+import { HeadBuffer, headLines, isHttpToken, parseHeaderFields } from "../../frame/http-head.ts";
+
 /** Size limits on the head of an HTTP/1.1 request. */
 export interface HeadLimits {
   /** Longest request target, in bytes; longer fails with 414. */
@@ -23,13 +25,6 @@ export interface HeadFailure {
   message: string;
 }
 
-const CR = 13;
-const LF = 10;
-const latin1 = new TextDecoder("latin1");
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-/** Field values may hold visible ASCII, obs-text, spaces and tabs; nothing else. */
-const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
-
 /**
  * Collects the head of one HTTP/1.1 request as its bytes arrive, enforcing the limits as
  * soon as they can be broken: a request line longer than the URI limit allows fails with
@@ -37,11 +32,7 @@ const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
  */
 export class RequestHeadReader {
   readonly #limits: HeadLimits;
-  #chunks: Uint8Array[] = [];
-  #size = 0;
-  /** Where the scan for the blank line resumes. */
-  #scanned = 0;
-  #requestLineEnd = -1;
+  readonly #buffer = new HeadBuffer();
 
   constructor(limits: HeadLimits) {
     this.#limits = limits;
@@ -49,47 +40,26 @@ export class RequestHeadReader {
 
   /** Adds bytes; returns the head once complete, a failure, or undefined for "need more". */
   push(chunk: Uint8Array): RequestHead | HeadFailure | undefined {
-    this.#chunks.push(chunk);
-    this.#size += chunk.length;
-    const bytes = this.#chunks.length === 1 ? chunk : this.#merge();
-    const maxLine = this.#limits.maxUriLength + 32;
-    for (let i = this.#scanned; i < bytes.length; i++) {
-      if (bytes[i] !== LF) continue;
-      if (this.#requestLineEnd < 0) {
-        this.#requestLineEnd = i;
-        continue;
-      }
-      if (i >= 1 && (bytes[i - 1] === LF || (bytes[i - 1] === CR && bytes[i - 2] === LF))) {
-        return this.#parse(bytes.subarray(0, i + 1), bytes.subarray(i + 1));
-      }
+    const buffer = this.#buffer;
+    const end = buffer.push(chunk);
+    if (end >= 0) {
+      const bytes = buffer.bytes;
+      return this.#parse(bytes.subarray(0, end), bytes.subarray(end));
     }
-    this.#scanned = bytes.length;
-    if (this.#requestLineEnd < 0) {
-      if (bytes.length > maxLine) {
+    if (buffer.firstLineEnd < 0) {
+      if (buffer.size > this.#limits.maxUriLength + 32) {
         return { status: 414, message: "request line too long" };
       }
-    } else if (bytes.length - this.#requestLineEnd > this.#limits.maxHeaderSize) {
+    } else if (buffer.size - buffer.firstLineEnd > this.#limits.maxHeaderSize) {
       return { status: 431, message: "header section too large" };
     }
     return undefined;
   }
 
-  #merge(): Uint8Array {
-    const merged = new Uint8Array(this.#size);
-    let offset = 0;
-    for (const part of this.#chunks) {
-      merged.set(part, offset);
-      offset += part.length;
-    }
-    this.#chunks = [merged];
-    return merged;
-  }
-
   #parse(head: Uint8Array, rest: Uint8Array): RequestHead | HeadFailure {
-    const text = latin1.decode(head);
-    const lines = text.split("\n").map((line) => line.endsWith("\r") ? line.slice(0, -1) : line);
+    const lines = headLines(head);
     const [method, target, version, extra] = lines[0].split(" ");
-    if (extra !== undefined || !method || !target || !version || !TOKEN.test(method)) {
+    if (extra !== undefined || !method || !target || !version || !isHttpToken(method)) {
       return { status: 400, message: "malformed request line" };
     }
     if (target.length > this.#limits.maxUriLength) {
@@ -100,24 +70,12 @@ export class RequestHeadReader {
         ? { status: 505, message: "only HTTP/1.x is served" }
         : { status: 400, message: "malformed HTTP version" };
     }
-    const headerBytes = head.length - this.#requestLineEnd - 1;
+    const headerBytes = head.length - this.#buffer.firstLineEnd - 1;
     if (headerBytes > this.#limits.maxHeaderSize) {
       return { status: 431, message: "header section too large" };
     }
-    const fields: [string, string][] = [];
-    for (let i = 1; i < lines.length; i++) {
-      const line = lines[i];
-      if (line === "") continue;
-      const colon = line.indexOf(":");
-      if (colon <= 0) return { status: 400, message: "malformed header field" };
-      const name = line.slice(0, colon);
-      const value = line.slice(colon + 1).trim();
-      if (!TOKEN.test(name)) return { status: 400, message: `malformed header name "${name}"` };
-      if (!FIELD_VALUE.test(value)) {
-        return { status: 400, message: `control character in header "${name}"` };
-      }
-      fields.push([name, value]);
-    }
+    const fields = parseHeaderFields(lines);
+    if (typeof fields === "string") return { status: 400, message: fields };
     return { method, target, version, fields, rest };
   }
 }
