@@ -4,7 +4,6 @@ import {
   type DeflateParams,
 } from "../frame/deflate-negotiation.ts";
 import { hasToken, isToken } from "../frame/header-lists.ts";
-import { isHttpToken } from "../frame/http-head.ts";
 import { InvalidHandshakeError } from "../dispatch/errors.ts";
 import type { ResponseHead } from "./response-head.ts";
 
@@ -101,7 +100,7 @@ export function checkRequestHeaders(
   cookies: readonly Cookie[],
 ): void {
   for (const [name, value] of Object.entries(headers)) {
-    if (!isHttpToken(name)) throw new TypeError(`customHeaders: "${name}" is not a header name`);
+    if (!isToken(name)) throw new TypeError(`customHeaders: "${name}" is not a header name`);
     if (RESERVED_HEADERS.has(name.toLowerCase())) {
       throw new TypeError(`customHeaders cannot set ${name}: the handshake sets it`);
     }
@@ -110,7 +109,7 @@ export function checkRequestHeaders(
     }
   }
   for (const cookie of cookies) {
-    if (!isHttpToken(cookie.name) || !COOKIE_VALUE.test(cookie.value)) {
+    if (!isToken(cookie.name) || !COOKIE_VALUE.test(cookie.value)) {
       throw new TypeError(`cookies: ${JSON.stringify(cookie.name)} is not a valid cookie`);
     }
   }

@@ -1,5 +1,5 @@
 import { type BindingTarget, isBindingTarget } from "./binding.ts";
-import type { Service, ServiceConfig } from "./service.ts";
+import { hasMethod, type Service, type ServiceConfig } from "./service.ts";
 
 /** How one service's messages are routed and bound, checked once at attach time. */
 export interface DispatchSettings {
@@ -108,10 +108,6 @@ export function resolveDispatchSettings(config: ServiceConfig): DispatchSettings
     bindings: bindingTargets(config),
     validation,
   };
-}
-
-function hasMethod(service: Service, name: string): boolean {
-  return typeof service[name] === "function";
 }
 
 /**

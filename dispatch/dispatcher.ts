@@ -15,7 +15,7 @@ import {
 } from "./errors.ts";
 import { type ReplyMode, ReplyWriter } from "./reply-writer.ts";
 import { routeText } from "./routing.ts";
-import type { Service } from "./service.ts";
+import { hasMethod, type Service } from "./service.ts";
 import { type Task, TaskQueue } from "./task-queue.ts";
 import { isThenable } from "./thenable.ts";
 
@@ -64,7 +64,7 @@ export class ConnectionDispatcher implements ConnectionEvents, CallerLink {
   #lastActivity = 0;
   readonly #endedSignal: Promise<void>;
   #signalEnded!: () => void;
-  /** Settles once nothing more may be sent: streams waiting for an element stop. */
+  /** Settles once either side starts closing: streams waiting for an element stop. */
   readonly #stopping: Promise<void>;
   #signalStopping!: () => void;
 
@@ -85,8 +85,7 @@ export class ConnectionDispatcher implements ConnectionEvents, CallerLink {
       sendBinary: (data) => this.sendBinary(data),
       pong: (data) => this.pong(data),
       close: (frame) => this.caller.close(frame.status, frame.reason),
-      closeSoon: (code, reason) =>
-        void this.close(code, reason, options.closureTimeout).catch(() => {}),
+      closeSoon: (code, reason) => this.#closeSoon(code, reason),
       report: (error) => this.#report(error),
     }, options.dispatch.streamId);
     this.#tracksIdle = options.idleTimeoutMs > 0 && typeof service.onIdleTimeout === "function";
@@ -182,10 +181,10 @@ export class ConnectionDispatcher implements ConnectionEvents, CallerLink {
   // Binary messages are never custom-dispatched.
   binary(data: Uint8Array): void {
     this.#received(() => {
-      if (typeof this.#service.onBinaryMessage === "function") {
+      if (hasMethod(this.#service, "onBinaryMessage")) {
         return this.#call("onBinaryMessage", [data]);
       }
-      if (typeof this.#service.onMessage !== "function") return;
+      if (!hasMethod(this.#service, "onMessage")) return;
       return this.#bindAndCall("onMessage", data, NOT_PARSED, undefined, false);
     });
   }
@@ -193,14 +192,14 @@ export class ConnectionDispatcher implements ConnectionEvents, CallerLink {
   // The engine answers pings itself unless the service has onPing.
   pingReceived(data: Uint8Array): void {
     this.#touch();
-    if (typeof this.#service.onPing === "function") {
+    if (hasMethod(this.#service, "onPing")) {
       this.#controls.push(() => this.#call("onPing", [data], "pong"));
     }
   }
 
   pongReceived(data: Uint8Array): void {
     this.#touch();
-    if (typeof this.#service.onPong === "function") {
+    if (hasMethod(this.#service, "onPong")) {
       this.#controls.push(() => this.#call("onPong", [data], "silent"));
     }
   }
@@ -311,10 +310,10 @@ export class ConnectionDispatcher implements ConnectionEvents, CallerLink {
     text: boolean,
   ): unknown {
     const handler = `${method}Error`;
-    if (text && typeof this.#service[handler] === "function") {
+    if (text && hasMethod(this.#service, handler)) {
       return this.#call(handler, [error], "message", requestId);
     }
-    if (typeof this.#service.onError === "function") {
+    if (hasMethod(this.#service, "onError")) {
       return this.#call("onError", [error], "silent");
     }
     console.error(`[tether] ${method}: data binding failed:`, error.message);
@@ -348,6 +347,11 @@ export class ConnectionDispatcher implements ConnectionEvents, CallerLink {
     return this.#replies.write(value, mode, requestId);
   }
 
+  /** Starts the closing handshake without waiting for it; its failure has no one to tell. */
+  #closeSoon(code: number, reason: string): void {
+    this.close(code, reason, this.#options.closureTimeout).catch(() => {});
+  }
+
   /** A method threw: close with 1011 (unless closing already) and tell `onError`. */
   #methodFailed(name: string, thrown: unknown): unknown {
     const error = toError(thrown);
@@ -356,18 +360,13 @@ export class ConnectionDispatcher implements ConnectionEvents, CallerLink {
       return;
     }
     if (!this.#closeSent && !this.#ended) {
-      this.close(
-        CloseCode.InternalServerError,
-        "Internal server error",
-        this.#options.closureTimeout,
-      )
-        .catch(() => {});
+      this.#closeSoon(CloseCode.InternalServerError, "Internal server error");
     }
     return this.#report(error);
   }
 
   #report(error: unknown): unknown {
-    if (typeof this.#service.onError !== "function") {
+    if (!hasMethod(this.#service, "onError")) {
       console.error("WebSocket service error:", error);
       return;
     }

@@ -1,6 +1,6 @@
 import { NOT_PARSED } from "./binding.ts";
 import { type DispatchSettings, LIFECYCLE_METHODS } from "./dispatch-config.ts";
-import type { Service } from "./service.ts";
+import { hasMethod, type Service } from "./service.ts";
 
 /** Where a text message goes, with what custom dispatch already learnt from it. */
 export interface TextRoute {
@@ -34,10 +34,6 @@ export function dispatcherMethodName(value: string): string {
   return words.map((word, index) =>
     index === 0 ? word.toLowerCase() : word.charAt(0).toUpperCase() + word.slice(1).toLowerCase()
   ).join("");
-}
-
-function hasMethod(service: Service, name: string): boolean {
-  return typeof service[name] === "function";
 }
 
 function parseObject(text: string): Record<string, unknown> | undefined {

@@ -47,6 +47,11 @@ export interface Service {
   [method: string]: unknown;
 }
 
+/** Whether the service has a method called `name` (its own or inherited). */
+export function hasMethod(service: Service, name: string): boolean {
+  return typeof service[name] === "function";
+}
+
 /**
  * Configuration of a service attached to a listener. Times are in seconds and sizes in
  * bytes, as in the specification.

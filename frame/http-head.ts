@@ -4,17 +4,13 @@
  * characters, so that nothing malformed reaches a `Headers` object.
  */
 
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 /** Field values may hold visible ASCII, obs-text, spaces and tabs; nothing else. */
 const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
+import { isToken } from "./header-lists.ts";
+
 const CR = 13;
 const LF = 10;
 const latin1 = new TextDecoder("latin1");
-
-/** Whether `value` is an HTTP token (a method, a header name...). */
-export function isHttpToken(value: string): boolean {
-  return TOKEN.test(value);
-}
 
 /**
  * The header fields of a head's lines after its first, in arrival order, or a message
@@ -29,7 +25,7 @@ export function parseHeaderFields(lines: string[]): [string, string][] | string 
     if (colon <= 0) return "malformed header field";
     const name = line.slice(0, colon);
     const value = line.slice(colon + 1).trim();
-    if (!TOKEN.test(name)) return `malformed header name "${name}"`;
+    if (!isToken(name)) return `malformed header name "${name}"`;
     if (!FIELD_VALUE.test(value)) return `control character in header "${name}"`;
     fields.push([name, value]);
   }

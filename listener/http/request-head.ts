@@ -1,4 +1,5 @@
-import { HeadBuffer, headLines, isHttpToken, parseHeaderFields } from "../../frame/http-head.ts";
+import { isToken } from "../../frame/header-lists.ts";
+import { HeadBuffer, headLines, parseHeaderFields } from "../../frame/http-head.ts";
 
 /** Size limits on the head of an HTTP/1.1 request. */
 export interface HeadLimits {
@@ -59,7 +60,7 @@ export class RequestHeadReader {
   #parse(head: Uint8Array, rest: Uint8Array): RequestHead | HeadFailure {
     const lines = headLines(head);
     const [method, target, version, extra] = lines[0].split(" ");
-    if (extra !== undefined || !method || !target || !version || !isHttpToken(method)) {
+    if (extra !== undefined || !method || !target || !version || !isToken(method)) {
       return { status: 400, message: "malformed request line" };
     }
     if (target.length > this.#limits.maxUriLength) {
