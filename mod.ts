@@ -68,7 +68,7 @@ export type {
   ListenerHttp1Settings,
   RequestLimitConfigs,
 } from "./listener/config.ts";
-export type { BunServerWebSocket, BunWebSocketHandler } from "./listener/engines/bun-api.ts";
+export type { BunServerWebSocket, BunWebSocketHandler } from "./connection/bun-api.ts";
 export { Listener } from "./listener/listener.ts";
 export type { Cookie } from "./client/handshake.ts";
 export type { UpgradeContext, UpgradeFunction } from "./listener/upgrade.ts";

@@ -1,6 +1,6 @@
 import { CloseCode } from "../frame/close.ts";
 import type { FrameError } from "../frame/errors.ts";
-import type { Connection, ConnectionEvents } from "../listener/engines/connection.ts";
+import type { Connection, ConnectionEvents } from "../connection/connection.ts";
 import { bindMessage, type Bound, NOT_PARSED } from "./binding.ts";
 import { Caller, type CallerLink } from "./caller.ts";
 import { bindingFailureReason, fitReason } from "./close-reason.ts";

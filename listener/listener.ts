@@ -9,8 +9,8 @@ import {
   type ResolvedListenerConfig,
   resolveListenerConfig,
 } from "./config.ts";
-import type { BunWebSocketHandler } from "./engines/bun-api.ts";
-import type { Connection } from "./engines/connection.ts";
+import type { BunWebSocketHandler } from "../connection/bun-api.ts";
+import type { Connection } from "../connection/connection.ts";
 import type { Engine } from "./engines/engine.ts";
 import { RouteTable, validatePath } from "./routes.ts";
 import { type ResolvedServiceConfig, resolveServiceConfig } from "./service-config.ts";

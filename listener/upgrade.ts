@@ -2,7 +2,7 @@ import { ConnectionError, UpgradeError } from "../dispatch/errors.ts";
 import { serviceProblem } from "../dispatch/dispatch-config.ts";
 import type { Service } from "../dispatch/service.ts";
 import type { ResolvedListenerConfig } from "./config.ts";
-import type { Connection } from "./engines/connection.ts";
+import type { Connection } from "../connection/connection.ts";
 import type { Engine } from "./engines/engine.ts";
 import { checkRequestLimits, checkUpgradeRequest, type Refusal } from "./handshake-check.ts";
 import type { RouteTable } from "./routes.ts";

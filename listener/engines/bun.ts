@@ -4,8 +4,12 @@ import {
   type BunServer,
   type BunServerWebSocket,
   type BunWebSocketHandler,
-} from "./bun-api.ts";
-import type { Connection, ConnectionEvents, ConnectionOptions } from "./connection.ts";
+} from "../../connection/bun-api.ts";
+import type {
+  Connection,
+  ConnectionEvents,
+  ConnectionOptions,
+} from "../../connection/connection.ts";
 import type { Acceptance, Engine, FetchHandler, ServeOptions } from "./engine.ts";
 
 const RESOLVED = Promise.resolve();

@@ -1,5 +1,9 @@
 import { FrameError } from "../../frame/errors.ts";
-import type { Connection, ConnectionEvents, ConnectionOptions } from "./connection.ts";
+import type {
+  Connection,
+  ConnectionEvents,
+  ConnectionOptions,
+} from "../../connection/connection.ts";
 import type { Acceptance, Engine, FetchHandler, ServeOptions } from "./engine.ts";
 
 const RESOLVED = Promise.resolve();

@@ -1,4 +1,4 @@
-import type { Connection, ConnectionOptions } from "./connection.ts";
+import type { Connection, ConnectionOptions } from "../../connection/connection.ts";
 
 /** An upgrade the listener accepted; the engine completes it and opens the connection. */
 export interface Acceptance {

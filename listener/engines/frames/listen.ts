@@ -1,7 +1,7 @@
-import { bunRuntime, type BunSocket } from "../bun-api.ts";
-import { BunByteSocket } from "./bun-socket.ts";
-import type { ByteSocket } from "./byte-socket.ts";
-import { DenoByteSocket } from "./deno-socket.ts";
+import { bunRuntime, type BunSocket } from "../../../connection/bun-api.ts";
+import { BunByteSocket } from "../../../connection/bun-socket.ts";
+import type { ByteSocket } from "../../../connection/byte-socket.ts";
+import { DenoByteSocket } from "../../../connection/deno-socket.ts";
 
 /** A listening TCP socket that hands each accepted connection over as a {@link ByteSocket}. */
 export interface SocketServer {

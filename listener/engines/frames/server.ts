@@ -4,8 +4,8 @@ import { computeAcceptKey } from "../../../frame/handshake.ts";
 import { type RequestHead, RequestHeadReader } from "../../http/request-head.ts";
 import { encodeClosingResponse, encodeResponseHead } from "../../http/response-head.ts";
 import type { Acceptance, Engine, FetchHandler, ServeOptions } from "../engine.ts";
-import type { ByteSocket } from "./byte-socket.ts";
-import { FramesConnection } from "./connection.ts";
+import type { ByteSocket } from "../../../connection/byte-socket.ts";
+import { FramesConnection } from "../../../connection/frames-connection.ts";
 import type { SocketListen, SocketServer } from "./listen.ts";
 
 /** What the frames engine passes as `env` with each request it reads. */

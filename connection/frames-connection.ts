@@ -1,11 +1,11 @@
-import { encodeClosePayload } from "../../../frame/close.ts";
-import type { PerMessageDeflate } from "../../../frame/deflate.ts";
-import { FrameError } from "../../../frame/errors.ts";
-import { Opcode } from "../../../frame/opcode.ts";
-import { type FrameHandler, FrameParser } from "../../../frame/parser.ts";
-import { encodeFragments, encodeFrame, encodeTextFrame } from "../../../frame/serializer.ts";
-import { decodeUtf8 } from "../../../frame/utf8.ts";
-import type { Connection, ConnectionEvents, ConnectionOptions } from "../connection.ts";
+import { encodeClosePayload } from "../frame/close.ts";
+import type { PerMessageDeflate } from "../frame/deflate.ts";
+import { FrameError } from "../frame/errors.ts";
+import { Opcode } from "../frame/opcode.ts";
+import { type FrameHandler, FrameParser } from "../frame/parser.ts";
+import { encodeFragments, encodeFrame, encodeTextFrame } from "../frame/serializer.ts";
+import { decodeUtf8 } from "../frame/utf8.ts";
+import type { Connection, ConnectionEvents, ConnectionOptions } from "./connection.ts";
 import type { ByteSocket } from "./byte-socket.ts";
 
 /** Messages shorter than this go out uncompressed: deflating them costs more than it saves. */
@@ -273,6 +273,11 @@ export class FramesConnection implements Connection {
     } else {
       flushed = socket.write(frames);
     }
-    return flushed ? RESOLVED : socket.drained();
+    if (flushed) return RESOLVED;
+    return socket.drained().then((sent) => {
+      if (!sent) {
+        throw this.#options.connectionError("the connection closed before the message was sent");
+      }
+    });
   }
 }

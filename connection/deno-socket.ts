@@ -46,16 +46,17 @@ export class DenoByteSocket implements ByteSocket {
   }
 
   write(data: Uint8Array): boolean {
-    if (this.#closed || this.#ending) return true;
+    if (this.#closed || this.#ending) return false;
     this.#queue.push(data);
     this.#pending += data.length;
     if (!this.#writing) this.#writeLoop();
     return false;
   }
 
-  drained(): Promise<void> {
-    if (this.#pending === 0 || this.#closed) return Promise.resolve();
-    return this.#drainWaiters.wait();
+  drained(): Promise<boolean> {
+    if (this.#closed) return Promise.resolve(false);
+    if (this.#pending === 0) return Promise.resolve(true);
+    return this.#drainWaiters.wait(this.#pending);
   }
 
   pause(): void {
@@ -85,7 +86,7 @@ export class DenoByteSocket implements ByteSocket {
     } catch {
       // Already closed by the runtime; nothing to release.
     }
-    this.#drainWaiters.wake();
+    this.#drainWaiters.close();
     this.resume();
   }
 
@@ -119,12 +120,13 @@ export class DenoByteSocket implements ByteSocket {
       while (this.#queue.length > 0 && !this.#closed) {
         const chunk = this.#takeChunk();
         let offset = 0;
-        while (offset < chunk.length) {
-          offset += await this.#conn.write(chunk.subarray(offset));
+        while (offset < chunk.length && !this.#closed) {
+          const written = await this.#conn.write(chunk.subarray(offset));
+          if (this.#closed) break;
+          offset += written;
+          this.#pending -= written;
+          this.#drainWaiters.progress(written);
         }
-        if (this.#closed) break;
-        this.#pending -= chunk.length;
-        if (this.#queue.length === 0) this.#drainWaiters.wake();
       }
     } catch {
       this.destroy();

@@ -46,15 +46,15 @@ export class BunByteSocket implements ByteSocket {
     const queue = this.#queue;
     while (queue.length > 0) {
       const chunk = queue[0];
-      const written = this.#socket.write(chunk);
-      this.#pending -= Math.max(written, 0);
+      const written = Math.max(this.#socket.write(chunk), 0);
+      this.#pending -= written;
+      this.#drainWaiters.progress(written);
       if (written < chunk.length) {
-        queue[0] = chunk.subarray(Math.max(written, 0));
+        queue[0] = chunk.subarray(written);
         return;
       }
       queue.shift();
     }
-    this.#drainWaiters.wake();
     if (this.#ending) this.#socket.end();
   }
 
@@ -64,25 +64,27 @@ export class BunByteSocket implements ByteSocket {
     this.#closed = true;
     this.#queue = [];
     this.#pending = 0;
-    this.#drainWaiters.wake();
+    this.#drainWaiters.close();
     this.#inbox.closed();
   }
 
   write(data: Uint8Array): boolean {
-    if (this.#closed || this.#ending) return true;
+    if (this.#closed || this.#ending) return false;
     if (this.#queue.length === 0) {
-      const written = this.#socket.write(data);
+      const written = Math.max(this.#socket.write(data), 0);
+      this.#drainWaiters.progress(written);
       if (written === data.length) return true;
-      data = data.subarray(Math.max(written, 0));
+      data = data.subarray(written);
     }
     this.#queue.push(data);
     this.#pending += data.length;
     return false;
   }
 
-  drained(): Promise<void> {
-    if (this.#pending === 0 || this.#closed) return Promise.resolve();
-    return this.#drainWaiters.wait();
+  drained(): Promise<boolean> {
+    if (this.#closed) return Promise.resolve(false);
+    if (this.#pending === 0) return Promise.resolve(true);
+    return this.#drainWaiters.wait(this.#pending);
   }
 
   pause(): void {

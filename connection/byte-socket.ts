@@ -7,8 +7,9 @@ export interface ByteReceiver {
 }
 
 /**
- * A runtime's TCP or TLS socket reduced to what the frames engine needs. Writes are queued
- * and coalesced; partial writes are retried when the socket drains.
+ * A runtime's TCP or TLS socket reduced to what our wire layer needs, on either end of a
+ * connection. Writes are queued and coalesced; partial writes are retried when the socket
+ * drains.
  */
 export interface ByteSocket {
   readonly secure: boolean;
@@ -18,8 +19,11 @@ export interface ByteSocket {
   receive(receiver: ByteReceiver): void;
   /** Queues `data`; true when all of it was handed to the operating system at once. */
   write(data: Uint8Array): boolean;
-  /** Resolves once everything queued so far was handed over, or the socket closed. */
-  drained(): Promise<void>;
+  /**
+   * Resolves `true` once everything queued so far was handed to the operating system, or
+   * `false` when the socket closed before all of it was.
+   */
+  drained(): Promise<boolean>;
   pause(): void;
   resume(): void;
   /** Closes once the queued bytes are written. */
@@ -57,17 +61,47 @@ export class Inbox {
   }
 }
 
-/** Callers waiting for a socket's write queue to empty. */
-export class DrainWaiters {
-  #waiters: (() => void)[] = [];
+interface DrainWaiter {
+  /** How many bytes the socket must have handed over, over its life, for this waiter. */
+  target: number;
+  resolve(flushed: boolean): void;
+}
 
-  wait(): Promise<void> {
-    return new Promise((resolve) => this.#waiters.push(resolve));
+/**
+ * Callers waiting for their bytes to reach the operating system. Each waits for the bytes
+ * queued up to its call, not for the queue to empty, so that a socket that dies with later
+ * bytes unsent still tells earlier writers their bytes went out.
+ */
+export class DrainWaiters {
+  #waiters: DrainWaiter[] = [];
+  #flushed = 0;
+
+  /** Bytes handed to the operating system so far. */
+  get flushed(): number {
+    return this.#flushed;
   }
 
-  wake(): void {
+  /** Waits until `pending` more bytes than so far were handed over. */
+  wait(pending: number): Promise<boolean> {
+    const target = this.#flushed + pending;
+    return new Promise((resolve) => this.#waiters.push({ target, resolve }));
+  }
+
+  /** `count` more bytes were handed over. */
+  progress(count: number): void {
+    this.#flushed += count;
+    const waiters = this.#waiters;
+    let woken = 0;
+    while (woken < waiters.length && waiters[woken].target <= this.#flushed) {
+      waiters[woken++].resolve(true);
+    }
+    if (woken > 0) waiters.splice(0, woken);
+  }
+
+  /** The socket closed: whoever still waits, waits in vain. */
+  close(): void {
     const waiters = this.#waiters;
     this.#waiters = [];
-    for (const wake of waiters) wake();
+    for (const waiter of waiters) waiter.resolve(false);
   }
 }

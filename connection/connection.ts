@@ -1,4 +1,4 @@
-import type { FrameError } from "../../frame/errors.ts";
+import type { FrameError } from "../frame/errors.ts";
 
 /**
  * What an engine reports about one WebSocket connection, in wire order. Messages, the
