@@ -3,8 +3,9 @@
  * specification on web-standard APIs.
  *
  * It holds the listener (upgrade services on paths, three server engines), the service
- * dispatcher with its `Caller`, and the wire layer underneath: an RFC 6455 frame parser
- * and serializer, RFC 7692 permessage-deflate, close codes and handshake helpers.
+ * dispatcher with its `Caller`, the `Client` (our wire layer on raw sockets, or the global
+ * `WebSocket`), and the wire layer underneath: an RFC 6455 frame parser and serializer,
+ * RFC 7692 permessage-deflate, close codes and handshake helpers.
  *
  * @example
  * ```ts
@@ -43,6 +44,7 @@ export {
   ConnectionClosureError,
   ConnectionError,
   CorruptedFrameError,
+  type HandshakeResponse,
   HandshakeTimedOut,
   InvalidContinuationFrameError,
   InvalidHandshakeError,
@@ -70,6 +72,14 @@ export type {
 } from "./listener/config.ts";
 export type { BunServerWebSocket, BunWebSocketHandler } from "./connection/bun-api.ts";
 export { Listener } from "./listener/listener.ts";
+export { Client } from "./client/client.ts";
+export type {
+  ClientConfiguration,
+  ClientSecureSocket,
+  ClientTransportName,
+  PingPongService,
+  RetryConfig,
+} from "./client/config.ts";
 export type { Cookie } from "./client/handshake.ts";
 export type { UpgradeContext, UpgradeFunction } from "./listener/upgrade.ts";
 export { type BinaryInput, toBytes } from "./frame/bytes.ts";

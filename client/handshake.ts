@@ -162,7 +162,8 @@ export function checkUpgradeResponse(
   head: ResponseHead,
   offer: HandshakeOffer,
 ): HandshakeOutcome | InvalidHandshakeError {
-  const fail = (message: string) => new InvalidHandshakeError(message, { status: head.status });
+  const response = { status: head.status, statusText: head.statusText, headers: head.headers };
+  const fail = (message: string) => new InvalidHandshakeError(message, { response });
   if (head.status !== 101) return fail(`expected status 101, got ${head.status}`);
   const headers = head.headers;
   if (!hasToken(headers.get("upgrade"), "websocket")) {

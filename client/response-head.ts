@@ -1,10 +1,8 @@
+import type { HandshakeResponse } from "../dispatch/errors.ts";
 import { HeadBuffer, headLines, parseHeaderFields } from "../frame/http-head.ts";
 
 /** A server's response head, as the client read it. */
-export interface ResponseHead {
-  status: number;
-  reason: string;
-  headers: Headers;
+export interface ResponseHead extends HandshakeResponse {
   /** Bytes after the head: the first frames, when the server did not wait. */
   rest: Uint8Array;
 }
@@ -57,7 +55,7 @@ export class ResponseHeadReader {
     }
     return {
       status: Number(statusLine[1]),
-      reason: statusLine[2] ?? "",
+      statusText: statusLine[2] ?? "",
       headers,
       rest: bytes.subarray(end),
     };

@@ -1,20 +1,37 @@
+/** The socket handlers `Bun.listen` and `Bun.connect` call. */
+export interface BunSocketHandlers {
+  open(socket: BunSocket): void;
+  data(socket: BunSocket, chunk: Uint8Array): void;
+  drain(socket: BunSocket): void;
+  close(socket: BunSocket): void;
+  error(socket: BunSocket, error: Error): void;
+}
+
+/** What `Bun.connect` is given. */
+export interface BunConnectOptions {
+  hostname: string;
+  port: number;
+  /** TLS settings; `serverName` is sent as SNI and checked against the certificate. */
+  tls?: { serverName: string; rejectUnauthorized: boolean };
+  socket: BunSocketHandlers & {
+    binaryType: "uint8array";
+    connectError(socket: BunSocket, error: Error): void;
+    handshake?(socket: BunSocket, success: boolean, authorizationError: Error | null): void;
+  };
+}
+
 /**
- * The parts of Bun's API the engines use, typed here because the project is type-checked by
- * Deno, which has no Bun types. Reached through `globalThis` so that nothing runs on Deno.
+ * The parts of Bun's API the library uses, typed here because the project is type-checked
+ * by Deno, which has no Bun types. Reached through `globalThis` so that nothing runs on Deno.
  */
 export interface BunRuntime {
   listen(options: {
     hostname: string;
     port: number;
     binaryType: "uint8array";
-    socket: {
-      open(socket: BunSocket): void;
-      data(socket: BunSocket, chunk: Uint8Array): void;
-      drain(socket: BunSocket): void;
-      close(socket: BunSocket): void;
-      error(socket: BunSocket, error: Error): void;
-    };
+    socket: BunSocketHandlers;
   }): { port: number; stop(closeActive?: boolean): void };
+  connect(options: BunConnectOptions): Promise<BunSocket>;
   serve(options: BunServeOptions): BunServer;
 }
 
@@ -119,6 +136,6 @@ export interface BunServer {
 /** Bun's global, or a clear error where it is missing. */
 export function bunRuntime(): BunRuntime {
   const bun = (globalThis as { Bun?: BunRuntime }).Bun;
-  if (bun === undefined) throw new Error("this engine needs the Bun runtime");
+  if (bun === undefined) throw new Error("this needs the Bun runtime");
   return bun;
 }

@@ -32,7 +32,7 @@ export class BunByteSocket implements ByteSocket {
     return this.#pending;
   }
 
-  receive(receiver: ByteReceiver): void {
+  receive(receiver: ByteReceiver | undefined): void {
     this.#inbox.set(receiver);
   }
 

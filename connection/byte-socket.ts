@@ -15,8 +15,11 @@ export interface ByteSocket {
   readonly secure: boolean;
   /** Bytes queued and not yet handed to the operating system. */
   readonly pending: number;
-  /** Where read bytes go from now on; chunks read before the first call are kept for it. */
-  receive(receiver: ByteReceiver): void;
+  /**
+   * Where read bytes go from now on. While no receiver is set (before the first call, or
+   * after `receive(undefined)`) chunks are kept for the next one.
+   */
+  receive(receiver: ByteReceiver | undefined): void;
   /** Queues `data`; true when all of it was handed to the operating system at once. */
   write(data: Uint8Array): boolean;
   /**
@@ -41,8 +44,9 @@ export class Inbox {
   #early: Uint8Array[] = [];
   #closed = false;
 
-  set(receiver: ByteReceiver): void {
+  set(receiver: ByteReceiver | undefined): void {
     this.#receiver = receiver;
+    if (receiver === undefined) return;
     const early = this.#early;
     this.#early = [];
     for (const chunk of early) receiver.data(chunk);

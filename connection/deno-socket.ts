@@ -41,7 +41,7 @@ export class DenoByteSocket implements ByteSocket {
     return this.#pending;
   }
 
-  receive(receiver: ByteReceiver): void {
+  receive(receiver: ByteReceiver | undefined): void {
     this.#inbox.set(receiver);
   }
 

@@ -69,13 +69,14 @@ export class FramesConnection implements Connection {
   listen(events: ConnectionEvents): void {
     this.#events = events;
     const parser = this.#parser;
+    // The leftover came first on the wire; chunks the socket kept meanwhile follow it.
+    if (this.#options.leftover?.length) parser.push(this.#options.leftover);
     this.#socket.receive({
       data: (chunk) => {
         if (parser.active) parser.push(chunk);
       },
       closed: () => this.#inOrder(() => this.#end()),
     });
-    if (this.#options.leftover?.length) parser.push(this.#options.leftover);
   }
 
   // --- what the parser found, in wire order ---

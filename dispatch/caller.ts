@@ -1,7 +1,7 @@
 import { type BinaryInput, toBytes } from "../frame/bytes.ts";
-import { MAX_CLOSE_REASON_BYTES } from "../frame/close.ts";
+import { closeArgumentsProblem } from "./closing.ts";
 import { ConnectionClosureError } from "./errors.ts";
-import { isXmlNode, serializeXml } from "./xml.ts";
+import { type OutgoingMessage, toOutgoing } from "./outgoing.ts";
 
 /** What a {@link Caller} needs from the connection it belongs to. */
 export interface CallerLink {
@@ -19,14 +19,6 @@ export interface CallerLink {
 }
 
 const EMPTY = new Uint8Array(0);
-const encoder = new TextEncoder();
-
-/** Close codes an application may send: 1000-1003, 1007-1011 and 3000-4999. */
-function isSendableCloseCode(code: number): boolean {
-  return Number.isInteger(code) &&
-    ((code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1011) ||
-      (code >= 3000 && code <= 4999));
-}
 
 /**
  * The service's handle on one connection: write to the peer, control and close the
@@ -69,21 +61,15 @@ export class Caller {
 
   /** Sends a string or an XML node as text, bytes as binary, and any other value as JSON text. */
   writeMessage(data: unknown): Promise<void> {
-    if (typeof data === "string") return this.writeTextMessage(data);
-    if (isXmlNode(data)) return this.writeTextMessage(serializeXml(data));
-    if (data instanceof ArrayBuffer || ArrayBuffer.isView(data)) {
-      return this.writeBinaryMessage(data);
-    }
-    let json: string | undefined;
+    let message: OutgoingMessage;
     try {
-      json = JSON.stringify(data);
+      message = toOutgoing(data);
     } catch (error) {
       return Promise.reject(error);
     }
-    if (json === undefined) {
-      return Promise.reject(new TypeError(`cannot send ${typeof data} as a message`));
-    }
-    return this.writeTextMessage(json);
+    return message.text === undefined
+      ? this.writeBinaryMessage(message.binary)
+      : this.writeTextMessage(message.text);
   }
 
   /** Sends a ping (payload up to 125 bytes). */
@@ -103,24 +89,9 @@ export class Caller {
    * `ConnectionClosureError` for a bad code or reason, a second close, or a missing reply.
    */
   close(code = 1000, reason = "", timeout?: number): Promise<void> {
-    if (!isSendableCloseCode(code)) {
-      return Promise.reject(
-        new ConnectionClosureError(
-          `invalid close code ${code}: use 1000-1003, 1007-1011 or 3000-4999`,
-        ),
-      );
-    }
-    if (encoder.encode(reason).length > MAX_CLOSE_REASON_BYTES) {
-      return Promise.reject(
-        new ConnectionClosureError(
-          `close reason is longer than ${MAX_CLOSE_REASON_BYTES} bytes of UTF-8`,
-        ),
-      );
-    }
     const wait = timeout ?? this.#link.closureTimeout;
-    if (typeof wait !== "number" || Number.isNaN(wait) || (wait < 0 && wait !== -1)) {
-      return Promise.reject(new RangeError(`close timeout must be >= 0 or -1, got ${timeout}`));
-    }
+    const problem = closeArgumentsProblem(code, reason, wait);
+    if (problem !== undefined) return Promise.reject(problem);
     if (this.#link.closeSent) {
       return Promise.reject(new ConnectionClosureError("Close frame already sent"));
     }

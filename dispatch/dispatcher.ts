@@ -4,15 +4,9 @@ import type { Connection, ConnectionEvents } from "../connection/connection.ts";
 import { bindMessage, type Bound, NOT_PARSED } from "./binding.ts";
 import { Caller, type CallerLink } from "./caller.ts";
 import { bindingFailureReason, fitReason } from "./close-reason.ts";
+import { closeAndAwaitReply } from "./closing.ts";
 import type { DispatchSettings } from "./dispatch-config.ts";
-import {
-  ConnectionClosureError,
-  CorruptedFrameError,
-  type PayloadBindingError,
-  PayloadTooLargeError,
-  toError,
-  type WebSocketError,
-} from "./errors.ts";
+import { fromFrameError, type PayloadBindingError, toError } from "./errors.ts";
 import { type ReplyMode, ReplyWriter } from "./reply-writer.ts";
 import { routeText } from "./routing.ts";
 import { hasMethod, type Service } from "./service.ts";
@@ -29,12 +23,6 @@ export interface DispatcherOptions {
   dispatch: DispatchSettings;
   /** Called once the connection has ended and every queued method has run. */
   onEnded?(): void;
-}
-
-function frameErrorToError(error: FrameError): WebSocketError {
-  return error.closeCode === CloseCode.MessageTooBig
-    ? new PayloadTooLargeError(error.message, { cause: error })
-    : new CorruptedFrameError(error.message, { cause: error });
 }
 
 /**
@@ -150,20 +138,7 @@ export class ConnectionDispatcher implements ConnectionEvents, CallerLink {
     const reply = this.#closeReceived || this.#ended
       ? Promise.resolve(this.#closeReceived)
       : new Promise<boolean>((resolve) => this.#closeWaiter = resolve);
-    await this.#connection.close(code, reason).catch(() => {});
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const expired = timeout < 0 ? undefined : new Promise<"expired">((resolve) => {
-      timer = setTimeout(() => resolve("expired"), timeout * 1000);
-    });
-    const outcome = await (expired ? Promise.race([reply, expired]) : reply);
-    clearTimeout(timer);
-    if (outcome === true) return;
-    this.#connection.terminate();
-    throw new ConnectionClosureError(
-      outcome === "expired"
-        ? `no close frame from the peer within ${timeout} s; the connection was dropped`
-        : "the connection ended before the peer answered the close frame",
-    );
+    await closeAndAwaitReply(this.#connection, code, reason, timeout, reply);
   }
 
   // --- ConnectionEvents, from the engine ---
@@ -230,7 +205,7 @@ export class ConnectionDispatcher implements ConnectionEvents, CallerLink {
         this.#closeSent = true;
         this.#connection.fail(error.closeCode, fitReason(error.message));
       }
-      return this.#call("onError", [frameErrorToError(error)], "silent");
+      return this.#call("onError", [fromFrameError(error)], "silent");
     });
   }
 

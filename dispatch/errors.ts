@@ -1,3 +1,5 @@
+import { CloseCode } from "../frame/close.ts";
+import type { FrameError } from "../frame/errors.ts";
 import type { StandardSchemaIssue } from "./binding.ts";
 
 /**
@@ -19,8 +21,27 @@ export class WebSocketError extends Error {
 }
 
 /**
+ * The head of the server's answer to a client's upgrade request.
+ *
+ * @example
+ * ```ts
+ * import type { HandshakeResponse } from "@tether/websocket";
+ * const describe = (response: HandshakeResponse) =>
+ *   `${response.status} ${response.statusText}, server ${response.headers.get("server")}`;
+ * ```
+ */
+export interface HandshakeResponse {
+  /** The HTTP status: 101 when the upgrade was accepted. */
+  readonly status: number;
+  /** The reason phrase of the status line. */
+  readonly statusText: string;
+  /** The response's header fields. */
+  readonly headers: Headers;
+}
+
+/**
  * The opening handshake failed or was answered with something that is not an upgrade;
- * `status` is the response's HTTP status when there was one.
+ * `status` and `response` tell what the server answered, when it answered.
  *
  * @example
  * ```ts
@@ -32,11 +53,17 @@ export class WebSocketError extends Error {
 export class InvalidHandshakeError extends WebSocketError {
   /** The HTTP status of the response, when one arrived. */
   readonly status: number | undefined;
+  /** The response's status line and headers, when one arrived. */
+  readonly response: HandshakeResponse | undefined;
 
-  /** A handshake failure, with the response's status when there was one. */
-  constructor(message: string, options?: ErrorOptions & { status?: number }) {
+  /** A handshake failure, with the response (or only its status) when there was one. */
+  constructor(
+    message: string,
+    options?: ErrorOptions & { status?: number; response?: HandshakeResponse },
+  ) {
     super(message, options);
-    this.status = options?.status;
+    this.response = options?.response;
+    this.status = options?.status ?? options?.response?.status;
   }
 }
 
@@ -235,4 +262,11 @@ export class PayloadValidationError extends PayloadBindingError {
 /** A thrown value as an `Error`: itself when it is one, else a `WebSocketError` saying what it was. */
 export function toError(value: unknown): Error {
   return value instanceof Error ? value : new WebSocketError(String(value));
+}
+
+/** The error a connection reports when its peer broke the protocol. */
+export function fromFrameError(error: FrameError): WebSocketError {
+  return error.closeCode === CloseCode.MessageTooBig
+    ? new PayloadTooLargeError(error.message, { cause: error })
+    : new CorruptedFrameError(error.message, { cause: error });
 }

@@ -81,7 +81,7 @@ test("response heads: complete only at the blank line, however the bytes are cut
   }
   assert.ok(head !== undefined && !(head instanceof Error));
   assert.equal(head.status, 101);
-  assert.equal(head.reason, "Switching Protocols");
+  assert.equal(head.statusText, "Switching Protocols");
   assert.equal(head.headers.get("upgrade"), "websocket");
   assert.deepEqual([...head.rest], []);
   const withFrame = new ResponseHeadReader().push(Uint8Array.of(...bytes, 0x81, 0x00));

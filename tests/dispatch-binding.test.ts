@@ -20,7 +20,7 @@ import {
   ENGINES,
   expectClose,
   httpExchange,
-  RawClient,
+  RawPeer,
   serve,
   upgradeRequest,
 } from "./net-support.ts";
@@ -34,7 +34,7 @@ for (const engine of ENGINES) {
       onMessage: (_caller: Caller, data: unknown) => ({ got: data }),
     });
     try {
-      const { client } = await RawClient.upgrade(listener.port, "/ws");
+      const { client } = await RawPeer.upgrade(listener.port, "/ws");
       client.write(clientFrame(Opcode.Text, '{"a":[1,"x"]}'));
       client.write(clientFrame(Opcode.Binary, utf8("[true,null]")));
       assert.deepEqual(await client.next(), { type: "text", data: '{"got":{"a":[1,"x"]}}' });
@@ -58,7 +58,7 @@ for (const engine of ENGINES) {
     }, { bindings: { onMessage: "bytes" } });
     await listener.start();
     try {
-      const text = (await RawClient.upgrade(listener.port, "/text")).client;
+      const text = (await RawPeer.upgrade(listener.port, "/text")).client;
       text.write(clientFrame(Opcode.Text, "héllo"));
       text.write(clientFrame(Opcode.Binary, utf8("wörld")));
       text.write(clientFrame(Opcode.Binary, Uint8Array.of(0x61, 0xff)));
@@ -70,7 +70,7 @@ for (const engine of ENGINES) {
       assert.ok(error instanceof PayloadBindingError);
       assert.match(error.message, /not valid UTF-8/);
 
-      const bytes = (await RawClient.upgrade(listener.port, "/bytes")).client;
+      const bytes = (await RawPeer.upgrade(listener.port, "/bytes")).client;
       bytes.write(clientFrame(Opcode.Text, "abc€"));
       bytes.write(clientFrame(Opcode.Binary, new Uint8Array(5)));
       assert.deepEqual(await bytes.next(), { type: "text", data: "bytes:6:true" });
@@ -93,7 +93,7 @@ for (const engine of ENGINES) {
       onError: (_caller: Caller, error: Error) => errors.push(error),
     }, { binding: "xml" });
     try {
-      const { client } = await RawClient.upgrade(listener.port, "/ws");
+      const { client } = await RawPeer.upgrade(listener.port, "/ws");
       client.write(clientFrame(Opcode.Text, '<greeting to="you">hi</greeting>'));
       client.write(clientFrame(Opcode.Binary, utf8("<n>1</n>")));
       client.write(clientFrame(Opcode.Text, "<open>"));
@@ -121,7 +121,7 @@ for (const engine of ENGINES) {
       onError: (_caller: Caller, error: Error) => errors.push(error),
     }, { binding: Person });
     try {
-      const { client } = await RawClient.upgrade(listener.port, "/ws");
+      const { client } = await RawPeer.upgrade(listener.port, "/ws");
       client.write(clientFrame(Opcode.Text, '{"name":"Ada","age":36}'));
       client.write(clientFrame(Opcode.Text, '{"name":"Bob","age":-1}'));
       client.write(clientFrame(Opcode.Binary, utf8('{"name":"Cy","age":7}')));
@@ -148,7 +148,7 @@ for (const engine of ENGINES) {
       onMessage: (_caller: Caller, person: unknown) => person,
     }, { binding: Person, validation: false });
     try {
-      const { client } = await RawClient.upgrade(listener.port, "/ws");
+      const { client } = await RawPeer.upgrade(listener.port, "/ws");
       client.write(clientFrame(Opcode.Text, '{"name":7,"age":-1}'));
       assert.deepEqual(await client.next(), { type: "text", data: '{"name":7,"age":-1}' });
       client.destroy();
@@ -171,7 +171,7 @@ for (const engine of ENGINES) {
       onError: (_caller: Caller, error: Error) => errors.push(error),
     }, { binding: Token });
     try {
-      const { client } = await RawClient.upgrade(listener.port, "/ws");
+      const { client } = await RawPeer.upgrade(listener.port, "/ws");
       for (const token of ["ok-1", "bad", "ok-2"]) {
         client.write(clientFrame(Opcode.Text, JSON.stringify({ token })));
       }
@@ -194,7 +194,7 @@ for (const engine of ENGINES) {
       onError: (_caller: Caller, error: Error) => errors.push(error.message),
     } as Service);
     try {
-      const { client } = await RawClient.upgrade(listener.port, "/ws");
+      const { client } = await RawPeer.upgrade(listener.port, "/ws");
       client.write(clientFrame(Opcode.Text, "not json"));
       client.write(clientFrame(Opcode.Binary, utf8("not json either")));
       client.write(clientFrame(Opcode.Text, "[1]"));
@@ -228,22 +228,22 @@ for (const engine of ENGINES) {
     } as Service);
     await listener.start();
     try {
-      const json = (await RawClient.upgrade(listener.port, "/json")).client;
+      const json = (await RawPeer.upgrade(listener.port, "/json")).client;
       json.write(clientFrame(Opcode.Text, "x"));
       assert.match(await expectClose(json, 1003), /^data binding failed: not valid JSON: /);
 
-      const short = (await RawClient.upgrade(listener.port, "/short")).client;
+      const short = (await RawPeer.upgrade(listener.port, "/short")).client;
       short.write(clientFrame(Opcode.Text, '"seven"'));
       assert.equal(await expectClose(short, 1003), "data binding failed: need a number");
 
-      const long = (await RawClient.upgrade(listener.port, "/long")).client;
+      const long = (await RawPeer.upgrade(listener.port, "/long")).client;
       long.write(clientFrame(Opcode.Text, '"seven"'));
       assert.equal(
         await expectClose(long, 1003),
         `data binding failed: ${longMessage}`.slice(0, 80) + "...",
       );
 
-      const binary = (await RawClient.upgrade(listener.port, "/binary")).client;
+      const binary = (await RawPeer.upgrade(listener.port, "/binary")).client;
       binary.write(clientFrame(Opcode.Binary, Uint8Array.of(0xff)));
       assert.equal(
         await expectClose(binary, 1003),

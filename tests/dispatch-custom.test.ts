@@ -8,7 +8,7 @@ import {
   PayloadValidationError,
   type Service,
 } from "../mod.ts";
-import { clientFrame, Collector, ENGINES, RawClient, serve } from "./net-support.ts";
+import { clientFrame, Collector, ENGINES, RawPeer, serve } from "./net-support.ts";
 
 const event = (value: unknown) => clientFrame(Opcode.Text, JSON.stringify(value));
 
@@ -41,7 +41,7 @@ for (const engine of ENGINES) {
       dispatcherConfig: { onEnterRoom: { value: "join" } },
     });
     try {
-      const { client } = await RawClient.upgrade(listener.port, "/ws");
+      const { client } = await RawPeer.upgrade(listener.port, "/ws");
       const values = ["heartbeat", "un subscribe", "this_ping message", "subscribeMessage", "join"];
       for (const value of values) client.write(event({ event: value }));
       for (
@@ -67,7 +67,7 @@ for (const engine of ENGINES) {
       onKnown: () => "known",
     }, { dispatcherKey: "type" });
     try {
-      const { client } = await RawClient.upgrade(listener.port, "/text");
+      const { client } = await RawPeer.upgrade(listener.port, "/text");
       client.write(event({ type: "unknown" }));
       client.write(clientFrame(Opcode.Text, "not json"));
       client.write(event({ other: "known" }));
@@ -87,7 +87,7 @@ for (const engine of ENGINES) {
       onMessage: (_caller: Caller, data: unknown) => ({ fallback: data }),
     }, { dispatcherKey: "type" });
     try {
-      const { client } = await RawClient.upgrade(fallback.port, "/message");
+      const { client } = await RawPeer.upgrade(fallback.port, "/message");
       client.write(event({ type: "close" }));
       client.write(event({ type: "open", n: 1 }));
       assert.deepEqual(await client.next(), {
@@ -111,7 +111,7 @@ for (const engine of ENGINES) {
       },
     }, { dispatcherKey: "type" });
     try {
-      const { client } = await RawClient.upgrade(silent.port, "/silent");
+      const { client } = await RawPeer.upgrade(silent.port, "/silent");
       client.write(event({ type: "unknown" }));
       client.write(clientFrame(Opcode.Text, "plain text"));
       client.write(event({ type: "known" }));
@@ -134,7 +134,7 @@ for (const engine of ENGINES) {
       },
     }, { dispatcherKey: "event" });
     try {
-      const { client } = await RawClient.upgrade(listener.port, "/ws");
+      const { client } = await RawPeer.upgrade(listener.port, "/ws");
       client.write(event({ event: "ping", at: 1 }));
       assert.deepEqual(await client.next(), {
         type: "binary",
@@ -167,7 +167,7 @@ for (const engine of ENGINES) {
       onError: () => assert.fail("onHeartbeatError comes first"),
     }, { dispatcherKey: "event", bindings: { onHeartbeat: Beat } });
     try {
-      const { client } = await RawClient.upgrade(listener.port, "/ws");
+      const { client } = await RawPeer.upgrade(listener.port, "/ws");
       client.write(event({ event: "heartbeat", seq: "one" }));
       client.write(event({ event: "heartbeat", seq: 2 }));
       assert.deepEqual(await client.next(), { type: "text", data: '{"error":"bad heartbeat"}' });
@@ -191,7 +191,7 @@ for (const engine of ENGINES) {
       },
     }, { dispatcherKey: "type", dispatcherStreamId: "id" });
     try {
-      const { client } = await RawClient.upgrade(listener.port, "/ws");
+      const { client } = await RawPeer.upgrade(listener.port, "/ws");
       client.write(event({ type: "quote", symbol: "ACME", id: 41 }));
       client.write(event({ type: "text", id: "a" }));
       client.write(event({ type: "own", id: "b" }));

@@ -23,7 +23,7 @@ import {
   deferred,
   ENGINES,
   expectClose,
-  RawClient,
+  RawPeer,
   serve,
   type WireEvent,
   within,
@@ -54,7 +54,7 @@ for (const engine of ENGINES) {
       onTextMessage: (_caller: Caller, name: string) => replies[name],
     });
     try {
-      const { client } = await RawClient.upgrade(listener.port, "/ws");
+      const { client } = await RawPeer.upgrade(listener.port, "/ws");
       for (const name of Object.keys(replies)) client.write(clientFrame(Opcode.Text, name));
       client.write(clientFrame(Opcode.Text, "string"));
       const expected: WireEvent[] = [
@@ -106,7 +106,7 @@ for (const engine of ENGINES) {
       onTextMessage: (_caller: Caller, name: string) => streams[name]?.() ?? `after ${name}`,
     });
     try {
-      const { client } = await RawClient.upgrade(listener.port, "/ws");
+      const { client } = await RawPeer.upgrade(listener.port, "/ws");
       for (const name of [...Object.keys(streams), "all"]) {
         client.write(clientFrame(Opcode.Text, name));
       }
@@ -151,7 +151,7 @@ for (const engine of ENGINES) {
       onError: (_caller: Caller, error: Error) => errors.push(error),
     });
     try {
-      const { client } = await RawClient.upgrade(listener.port, "/ws");
+      const { client } = await RawPeer.upgrade(listener.port, "/ws");
       client.write(clientFrame(Opcode.Text, "go"));
       assert.deepEqual(await client.next(), { type: "text", data: "first" });
       assert.deepEqual(await client.next(), { type: "text", data: "second" });
@@ -174,7 +174,7 @@ for (const engine of ENGINES) {
       onError: (_caller: Caller, error: Error) => errors.push(error),
     });
     try {
-      const { client } = await RawClient.upgrade(listener.port, "/ws");
+      const { client } = await RawPeer.upgrade(listener.port, "/ws");
       client.write(clientFrame(Opcode.Text, "go"));
       assert.deepEqual(await client.next(), { type: "text", data: "partial" });
       await expectClose(client, 1011, "streaming failed: feed went away");
@@ -204,7 +204,7 @@ for (const engine of ENGINES) {
     }
     const listener = await serve(engine, "/ws", service);
     try {
-      const { client } = await RawClient.upgrade(listener.port, "/ws");
+      const { client } = await RawPeer.upgrade(listener.port, "/ws");
       client.write(clientFrame(Opcode.Text, "go"));
       assert.deepEqual(await client.next(), { type: "text", data: "before" });
       client.write(clientFrame(Opcode.Ping, "mid-stream"));
@@ -242,7 +242,7 @@ for (const engine of ENGINES) {
     });
     try {
       for (const [index, frame] of frames.entries()) {
-        const { client } = await RawClient.upgrade(listener.port, "/ws");
+        const { client } = await RawPeer.upgrade(listener.port, "/ws");
         client.write(clientFrame(Opcode.Text, String(index)));
         await expectClose(client, frame.status, frame.reason);
       }
@@ -261,7 +261,7 @@ for (const engine of ENGINES) {
         onError: (_caller: Caller, error: Error) => errors.push(error),
       }, { connectionClosureTimeout: 1 });
       try {
-        const { client } = await RawClient.upgrade(listener.port, "/ws");
+        const { client } = await RawPeer.upgrade(listener.port, "/ws");
         client.write(clientFrame(Opcode.Text, "close please"));
         assert.equal((await client.nextOf("close")).code, 1008);
         const started = Date.now();
@@ -282,7 +282,7 @@ for (const engine of ENGINES) {
       onTextMessage: (_caller: Caller, text: string) => [text.length],
     });
     try {
-      const { client } = await RawClient.upgrade(listener.port, "/ws");
+      const { client } = await RawPeer.upgrade(listener.port, "/ws");
       const message = clientFrame(Opcode.Text, "last words");
       const close = clientClose(1000, "bye");
       const both = new Uint8Array(message.length + close.length);
@@ -305,7 +305,7 @@ for (const engine of ENGINES) {
       onError: (_caller: Caller, error: Error) => errors.push(error),
     });
     try {
-      const { client } = await RawClient.upgrade(listener.port, "/ws");
+      const { client } = await RawPeer.upgrade(listener.port, "/ws");
       client.write(clientFrame(Opcode.Text, "fail"));
       client.write(clientFrame(Opcode.Text, "next"));
       assert.deepEqual(await client.next(), { type: "text", data: "ok next" });
@@ -323,7 +323,7 @@ for (const engine of ENGINES) {
       onIdleTimeout: () => ++idle === 1 ? "ignored" : new CloseFrame(4000, "idle"),
     }, { idleTimeout: 0.2 });
     try {
-      const { client } = await RawClient.upgrade(listener.port, "/ws");
+      const { client } = await RawPeer.upgrade(listener.port, "/ws");
       // The first period's "ignored" sends nothing; the second period's close frame closes.
       await expectClose(client, 4000, "idle");
       assert.equal(idle, 2);
@@ -356,7 +356,7 @@ test("frames: replies larger than maxFrameSize go out in continuation frames, ne
     onBinaryMessage: () => Uint8Array.of(1, 2, 3, 4, 5, 6, 7, 8, 9),
   }, { maxFrameSize: 4 });
   try {
-    const { client } = await RawClient.upgrade(listener.port, "/ws");
+    const { client } = await RawPeer.upgrade(listener.port, "/ws");
     client.write(clientFrame(Opcode.Text, "t"));
     client.write(clientFrame(Opcode.Binary, Uint8Array.of(0)));
     assert.deepEqual(await client.next(), { type: "text", data: "ab€cdef" });

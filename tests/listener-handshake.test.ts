@@ -7,7 +7,7 @@ import {
   httpExchange,
   nextMessage,
   openWebSocket,
-  RawClient,
+  RawPeer,
   serve,
   upgradeRequest,
 } from "./net-support.ts";
@@ -87,7 +87,7 @@ for (const engine of ENGINES) {
     });
     try {
       const port = listener.port;
-      const accepted = await RawClient.upgrade(port, "/ws?mode=ok");
+      const accepted = await RawPeer.upgrade(port, "/ws?mode=ok");
       assert.equal(accepted.response.status, 101);
       assert.equal(accepted.response.headers.get("server"), "tether");
       accepted.client.destroy();
@@ -103,7 +103,7 @@ for (const engine of ENGINES) {
         { server: "chat-server" },
       );
       try {
-        const { client, response } = await RawClient.upgrade(headerListener.port, "/h");
+        const { client, response } = await RawPeer.upgrade(headerListener.port, "/h");
         assert.equal(response.status, 101);
         assert.equal(response.headers.get("x-room"), "blue");
         assert.equal(response.headers.get("server"), "chat-server");
@@ -216,7 +216,7 @@ for (const engine of ENGINES) {
       const url = `ws://127.0.0.1:${listener.port}/ws`;
       const first = await openWebSocket(url, ["chat.v1", "chat.v2"]);
       assert.equal(first.protocol, "chat.v1");
-      const none = await RawClient.upgrade(listener.port, "/ws");
+      const none = await RawPeer.upgrade(listener.port, "/ws");
       assert.equal(none.response.headers.get("sec-websocket-protocol"), null);
       assert.deepEqual(await none.client.next(), { type: "text", data: "none" });
       first.close();
@@ -231,13 +231,13 @@ for (const engine of ENGINES) {
     const enabled = await serve(engine, "/ws", echo);
     const disabled = await serve(engine, "/ws", echo, {}, { webSocketCompressionEnabled: false });
     try {
-      const agreed = await RawClient.upgrade(enabled.port, "/ws", offer);
+      const agreed = await RawPeer.upgrade(enabled.port, "/ws", offer);
       const extensions = agreed.response.headers.get("sec-websocket-extensions");
       if (engine === "deno") assert.equal(extensions, null);
       else assert.match(extensions ?? "", /^permessage-deflate/);
-      const notOffered = await RawClient.upgrade(enabled.port, "/ws");
+      const notOffered = await RawPeer.upgrade(enabled.port, "/ws");
       assert.equal(notOffered.response.headers.get("sec-websocket-extensions"), null);
-      const off = await RawClient.upgrade(disabled.port, "/ws", offer);
+      const off = await RawPeer.upgrade(disabled.port, "/ws", offer);
       assert.equal(off.response.headers.get("sec-websocket-extensions"), null);
       for (const { client } of [agreed, notOffered, off]) client.destroy();
     } finally {
@@ -260,7 +260,7 @@ for (const engine of ENGINES) {
       first.detach("/ws");
       assert.equal((await httpExchange(first.port, upgradeRequest("/ws"))).status, 404);
       first.attach("/ws", echo);
-      assert.equal((await RawClient.upgrade(first.port, "/ws")).response.status, 101);
+      assert.equal((await RawPeer.upgrade(first.port, "/ws")).response.status, 101);
     } finally {
       await first.immediateStop();
     }
@@ -294,7 +294,7 @@ for (const engine of ENGINES.filter((name) => name === "frames")) {
   test(`${engine}: a client that stalls inside the upgrade request is dropped after timeout`, async () => {
     const listener = await serve(engine, "/ws", echo, {}, { timeout: 1 });
     try {
-      const stalled = await RawClient.connect(listener.port);
+      const stalled = await RawPeer.connect(listener.port);
       stalled.write("GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\n");
       assert.equal((await stalled.readResponseHead()).status, 408);
       await stalled.ended;
@@ -319,7 +319,7 @@ for (const engine of ENGINES.filter((name) => name === "frames")) {
         ["GET * HTTP/1.1\r\nHost: a\r\n\r\n", 400],
       ];
       for (const [request, status] of cases) {
-        const client = await RawClient.connect(listener.port);
+        const client = await RawPeer.connect(listener.port);
         client.write(request);
         const response = await client.readResponseHead();
         assert.equal(response.status, status, JSON.stringify(request));
@@ -394,7 +394,7 @@ for (const engine of ENGINES) {
       http1Settings: { keepAlive: "NEVER" },
     });
     try {
-      const client = await RawClient.connect(listener.port);
+      const client = await RawPeer.connect(listener.port);
       client.write(upgradeRequest("/ws", { "Sec-WebSocket-Version": "7" }));
       const response = await client.readResponseHead();
       assert.equal(response.status, 426);

@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { type Caller, CorruptedFrameError } from "../mod.ts";
 import { rawFrame } from "./support.ts";
-import { Collector, ENGINES, RawClient, serve, within } from "./net-support.ts";
+import { Collector, ENGINES, RawPeer, serve, within } from "./net-support.ts";
 
 const TEXT = 0x1;
 const BINARY = 0x2;
@@ -72,7 +72,7 @@ for (const engine of ENGINES.filter((name) => name !== "deno")) {
         onError: (_caller: Caller, error: Error) => errors.push(error),
       }));
       try {
-        const { client } = await RawClient.upgrade(listener.port, "/ws");
+        const { client } = await RawPeer.upgrade(listener.port, "/ws");
         client.write(Uint8Array.from([...rawFrame({ opcode: TEXT, payload: "before" }), ...bytes]));
         assert.deepEqual(await client.next(), { type: "text", data: "before" });
         const close = await client.next();
@@ -95,7 +95,7 @@ for (const engine of ENGINES.filter((name) => name !== "deno")) {
     test(`${engine}: an invalid byte fails the connection before the rest of its frame arrives`, async () => {
       const listener = await serve(engine, "/ws", () => ({}));
       try {
-        const { client } = await RawClient.upgrade(listener.port, "/ws");
+        const { client } = await RawPeer.upgrade(listener.port, "/ws");
         const frame = rawFrame({
           opcode: TEXT,
           payload: [0x61, 0xff, ...new Array(100).fill(0x61)],

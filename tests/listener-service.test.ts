@@ -17,7 +17,7 @@ import {
   ENGINES,
   expectClose,
   openWebSocket,
-  RawClient,
+  RawPeer,
   serve,
   within,
 } from "./net-support.ts";
@@ -44,7 +44,7 @@ for (const engine of ENGINES) {
         void log.push(`binary ${data.length}`),
     }));
     try {
-      const { client } = await RawClient.upgrade(listener.port, "/ws");
+      const { client } = await RawPeer.upgrade(listener.port, "/ws");
       for (let i = 0; i < 10; i++) {
         client.write(clientFrame(Opcode.Text, String(i)));
         if (i === 4) client.write(clientFrame(Opcode.Binary, new Uint8Array(3)));
@@ -78,7 +78,7 @@ for (const engine of ENGINES) {
       },
     }));
     try {
-      const { client } = await RawClient.upgrade(listener.port, "/ws");
+      const { client } = await RawPeer.upgrade(listener.port, "/ws");
       for (const request of ["string", "bytes", "json", "nothing", "close"]) {
         client.write(clientFrame(Opcode.Text, request));
       }
@@ -99,7 +99,7 @@ for (const engine of ENGINES) {
       onClose: (_caller: Caller, code: number, reason: string) => calls.push([code, reason]),
     }));
     try {
-      const withCode = await RawClient.upgrade(listener.port, "/ws");
+      const withCode = await RawPeer.upgrade(listener.port, "/ws");
       withCode.client.write(clientClose(4321, "see you"));
       const echo = await withCode.client.next();
       // Bun and Deno echo natively, reason included; the frames engine echoes the code alone.
@@ -109,7 +109,7 @@ for (const engine of ENGINES) {
         reason: engine === "frames" ? "" : "see you",
       });
       await withCode.client.ended;
-      const withoutCode = await RawClient.upgrade(listener.port, "/ws");
+      const withoutCode = await RawPeer.upgrade(listener.port, "/ws");
       withoutCode.client.write(clientFrame(Opcode.Close));
       assert.deepEqual(await withoutCode.client.next(), { type: "close", code: 1005, reason: "" });
       await withoutCode.client.ended;
@@ -122,7 +122,7 @@ for (const engine of ENGINES) {
   test(`${engine}: pings are answered with the same payload when the service has no onPing`, async () => {
     const listener = await serve(engine, "/ws", () => ({}));
     try {
-      const { client } = await RawClient.upgrade(listener.port, "/ws");
+      const { client } = await RawPeer.upgrade(listener.port, "/ws");
       for (const payload of ["", "abc", "x".repeat(125)]) {
         client.write(clientFrame(Opcode.Ping, payload));
         const pong = await client.next();
@@ -146,15 +146,15 @@ for (const engine of ENGINES) {
       onError: (_caller: Caller, error: Error) => errors.push(error),
     }));
     try {
-      const healthy = await RawClient.upgrade(listener.port, "/ws");
-      const failing = await RawClient.upgrade(listener.port, "/ws");
+      const healthy = await RawPeer.upgrade(listener.port, "/ws");
+      const failing = await RawPeer.upgrade(listener.port, "/ws");
       failing.client.write(clientFrame(Opcode.Text, "boom"));
       const close = await failing.client.next();
       assert.deepEqual(close, { type: "close", code: 1011, reason: "Internal server error" });
       failing.client.write(clientClose(1011));
       await failing.client.ended;
       assert.equal(((await errors.reach(1, "onError"))[0] as Error).message, "handler exploded");
-      const rejecting = await RawClient.upgrade(listener.port, "/ws");
+      const rejecting = await RawPeer.upgrade(listener.port, "/ws");
       rejecting.client.write(clientFrame(Opcode.Text, "later"));
       assert.equal(((await rejecting.client.next()) as { code: number }).code, 1011);
       const both = await errors.reach(2, "onError again");
@@ -191,8 +191,8 @@ for (const engine of ENGINES) {
       },
     }));
     try {
-      const { client } = await RawClient.upgrade(listener.port, "/ws");
-      const second = await RawClient.upgrade(listener.port, "/ws");
+      const { client } = await RawPeer.upgrade(listener.port, "/ws");
+      const second = await RawPeer.upgrade(listener.port, "/ws");
       assert.deepEqual(await client.next(), { type: "text", data: "text" });
       const binary = await client.next();
       assert.deepEqual([...(binary as { data: Uint8Array }).data], [1, 2, 3]);
@@ -235,7 +235,7 @@ for (const engine of ENGINES) {
       },
     }));
     try {
-      const { client } = await RawClient.upgrade(listener.port, "/ws");
+      const { client } = await RawPeer.upgrade(listener.port, "/ws");
       client.write(clientFrame(Opcode.Text, "go"));
       assert.deepEqual(await client.next(), { type: "close", code: 4000, reason: "done" });
       client.write(clientClose(4000));
@@ -263,7 +263,7 @@ for (const engine of ENGINES) {
         onTextMessage: (caller: Caller) => caller.close(1000, "", 0.2).catch(failure.resolve),
       }));
       try {
-        const { client } = await RawClient.upgrade(listener.port, "/ws");
+        const { client } = await RawPeer.upgrade(listener.port, "/ws");
         client.write(clientFrame(Opcode.Text, "close please"));
         assert.deepEqual(await client.next(), { type: "close", code: 1000, reason: "" });
         const error = await within(failure.promise, "the close to give up");
@@ -283,7 +283,7 @@ for (const engine of ENGINES) {
       onTextMessage: (_caller: Caller, data: string) => data,
     }), { idleTimeout: 0.2 });
     try {
-      const { client } = await RawClient.upgrade(listener.port, "/ws");
+      const { client } = await RawPeer.upgrade(listener.port, "/ws");
       assert.deepEqual(await client.next(), { type: "text", data: "idle" });
       assert.deepEqual(await client.next(), { type: "text", data: "idle" });
       client.write(clientFrame(Opcode.Text, "awake"));
@@ -303,7 +303,7 @@ for (const engine of ENGINES) {
       onError: (_caller: Caller, error: Error) => errors.push(error),
     }), { maxFrameSize: 1000 });
     try {
-      const { client } = await RawClient.upgrade(listener.port, "/ws");
+      const { client } = await RawPeer.upgrade(listener.port, "/ws");
       client.write(clientFrame(Opcode.Binary, new Uint8Array(1000)));
       assert.equal((await client.next()).type, "binary");
       client.write(clientFrame(Opcode.Binary, new Uint8Array(1001)));
@@ -325,7 +325,7 @@ for (const engine of ENGINES) {
       onBinaryMessage: (_caller: Caller, data: Uint8Array) => data,
     }), { maxFrameSize: -1 });
     try {
-      const { client } = await RawClient.upgrade(listener.port, "/ws");
+      const { client } = await RawPeer.upgrade(listener.port, "/ws");
       client.write(clientFrame(Opcode.Binary, new Uint8Array(65536)));
       assert.equal((await client.next()).type, "binary");
       client.write(clientFrame(Opcode.Binary, new Uint8Array(65537)));
@@ -339,7 +339,7 @@ for (const engine of ENGINES) {
   test(`${engine}: gracefulStop sends 1001 to every connection and stops listening`, async () => {
     const listener = await serve(engine, "/ws", () => ({}));
     const port = listener.port;
-    const first = await RawClient.upgrade(port, "/ws");
+    const first = await RawPeer.upgrade(port, "/ws");
     const second = await openWebSocket(`ws://127.0.0.1:${port}/ws`);
     const secondClosed = new Promise<number>((resolve) => second.onclose = (e) => resolve(e.code));
     const stopping = listener.gracefulStop(5);
@@ -347,12 +347,12 @@ for (const engine of ENGINES) {
     first.client.write(clientClose(1001));
     await within(stopping, "gracefulStop");
     assert.equal(await within(secondClosed, "the web client's close"), 1001);
-    await assert.rejects(RawClient.connect(port));
+    await assert.rejects(RawPeer.connect(port));
   });
 
   test(`${engine}: immediateStop drops every connection at once`, async () => {
     const listener = await serve(engine, "/ws", () => ({}));
-    const { client } = await RawClient.upgrade(listener.port, "/ws");
+    const { client } = await RawPeer.upgrade(listener.port, "/ws");
     await listener.immediateStop();
     if (engine !== "deno") {
       await client.ended;
@@ -378,7 +378,7 @@ for (const engine of ENGINES) {
       },
     }), { writeBufferLimit: 1024 * 1024 });
     try {
-      const { client } = await RawClient.upgrade(listener.port, "/ws");
+      const { client } = await RawPeer.upgrade(listener.port, "/ws");
       client.pauseReading();
       const error = await within(failure.promise, "the write buffer limit");
       assert.ok(error instanceof ConnectionError);
@@ -398,7 +398,7 @@ for (const engine of ENGINES) {
         onPong: (_caller: Caller, data: Uint8Array) => pongs.push(new TextDecoder().decode(data)),
       } as Service));
       try {
-        const { client } = await RawClient.upgrade(listener.port, "/ws");
+        const { client } = await RawPeer.upgrade(listener.port, "/ws");
         const ping = await client.nextOf("ping");
         assert.equal(new TextDecoder().decode(ping.data), "server ping");
         client.write(clientFrame(Opcode.Pong, "client pong"));

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
-import { connect, type Socket } from "node:net";
+import { type AddressInfo, connect, createServer, type Server, type Socket } from "node:net";
 import {
+  computeAcceptKey,
   encodeClosePayload,
   encodeFrame,
   type EngineName,
@@ -71,7 +72,7 @@ export function clientClose(code?: number, reason = ""): Uint8Array {
  * answers it with the same code and waits for the connection to end. Resolves with the reason.
  */
 export async function expectClose(
-  client: RawClient,
+  client: RawPeer,
   code: number,
   reason?: string,
 ): Promise<string> {
@@ -102,11 +103,14 @@ export interface HttpResponse {
 const latin1 = new TextDecoder("latin1");
 
 /**
- * A raw TCP client for testing servers byte by byte: it writes exactly what it is told,
- * reads HTTP responses, and after an upgrade parses the server's frames in order.
+ * One end of a raw TCP connection for testing the other end byte by byte: it writes
+ * exactly what it is told, reads HTTP heads, and after an upgrade parses the other side's
+ * frames in order. `connect` makes a client that tests servers; {@link RawServer} hands
+ * out server ends that test clients.
  */
-export class RawClient {
+export class RawPeer {
   readonly #socket: Socket;
+  readonly #role: "client" | "server";
   #buffer: Uint8Array = new Uint8Array(0);
   #parser: FrameParser | undefined;
   readonly #events: WireEvent[] = [];
@@ -115,8 +119,9 @@ export class RawClient {
   #ended = false;
   readonly #endedPromise: Promise<void>;
 
-  private constructor(socket: Socket) {
+  constructor(socket: Socket, role: "client" | "server" = "client") {
     this.#socket = socket;
+    this.#role = role;
     const end = deferred();
     this.#endedPromise = end.promise;
     socket.on("data", (chunk: Uint8Array) => {
@@ -136,10 +141,10 @@ export class RawClient {
     socket.on("error", finish);
   }
 
-  static connect(port: number): Promise<RawClient> {
+  static connect(port: number): Promise<RawPeer> {
     return within(
       new Promise((resolve, reject) => {
-        const socket = connect({ host: "127.0.0.1", port }, () => resolve(new RawClient(socket)));
+        const socket = connect({ host: "127.0.0.1", port }, () => resolve(new RawPeer(socket)));
         socket.setNoDelay(true);
         socket.once("error", reject);
       }),
@@ -152,8 +157,8 @@ export class RawClient {
     port: number,
     path: string,
     headers: Record<string, string> = {},
-  ): Promise<{ client: RawClient; response: HttpResponse }> {
-    const client = await RawClient.connect(port);
+  ): Promise<{ client: RawPeer; response: HttpResponse }> {
+    const client = await RawPeer.connect(port);
     client.write(upgradeRequest(path, headers));
     const response = await client.readResponseHead();
     if (response.status === 101) client.startFrames();
@@ -183,16 +188,41 @@ export class RawClient {
     this.#socket.pause();
   }
 
+  /** Reads one HTTP request head, as a server end. */
+  async readRequestHead(): Promise<{ target: string; headers: Headers }> {
+    const end = await this.#waitFor(() => findHeadEnd(this.#buffer), "an HTTP request");
+    const { firstLine, headers } = parseHead(this.#buffer.subarray(0, end));
+    this.#buffer = this.#buffer.subarray(end);
+    return { target: firstLine.split(" ")[1], headers };
+  }
+
+  /**
+   * Reads the upgrade request and answers 101 with the right accept key, then parses the
+   * client's frames. `headers` are added to the response (an empty value leaves one out).
+   */
+  async acceptUpgrade(headers: Record<string, string> = {}): Promise<Headers> {
+    const request = await this.readRequestHead();
+    const fields: Record<string, string> = {
+      Upgrade: "websocket",
+      Connection: "Upgrade",
+      "Sec-WebSocket-Accept": await computeAcceptKey(
+        request.headers.get("sec-websocket-key") ?? "",
+      ),
+      ...headers,
+    };
+    let response = "HTTP/1.1 101 Switching Protocols\r\n";
+    for (const [name, value] of Object.entries(fields)) {
+      if (value !== "") response += `${name}: ${value}\r\n`;
+    }
+    this.write(response + "\r\n");
+    this.startFrames();
+    return request.headers;
+  }
+
   /** Reads one HTTP response head (and a body when Content-Length says there is one). */
   async readResponseHead(): Promise<HttpResponse> {
     const end = await this.#waitFor(() => findHeadEnd(this.#buffer), "an HTTP response");
-    const head = latin1.decode(this.#buffer.subarray(0, end));
-    const [statusLine, ...lines] = head.split("\r\n").filter((line) => line !== "");
-    const headers = new Headers();
-    for (const line of lines) {
-      const colon = line.indexOf(":");
-      headers.append(line.slice(0, colon).trim(), line.slice(colon + 1).trim());
-    }
+    const { firstLine: statusLine, headers } = parseHead(this.#buffer.subarray(0, end));
     const status = Number(statusLine.split(" ")[1]);
     const length = Number(headers.get("content-length") ?? 0);
     if (status !== 101 && length > 0) {
@@ -208,9 +238,9 @@ export class RawClient {
     return { status, headers, body };
   }
 
-  /** From now on, what arrives is parsed as frames from a server. */
+  /** From now on, what arrives is parsed as frames from the other end. */
   startFrames(): void {
-    this.#parser = new FrameParser({ role: "client" }, {
+    this.#parser = new FrameParser({ role: this.#role }, {
       text: (data) => this.#events.push({ type: "text", data }),
       binary: (data) => this.#events.push({ type: "binary", data: data.slice() }),
       compressed: (isText, data) =>
@@ -238,9 +268,9 @@ export class RawClient {
     return this.#frameBytes.reduce(join, new Uint8Array(0));
   }
 
-  /** The next frame event from the server. */
+  /** The next frame event from the other end. */
   next(): Promise<WireEvent> {
-    return this.#waitFor(() => this.#events.shift(), "a frame from the server");
+    return this.#waitFor(() => this.#events.shift(), "a frame from the other end");
   }
 
   /** The next event of `type`, skipping others (such as pings or pongs). */
@@ -286,11 +316,79 @@ export function upgradeRequest(path: string, headers: Record<string, string> = {
 
 /** Sends a whole raw HTTP request and reads the response. */
 export async function httpExchange(port: number, request: string): Promise<HttpResponse> {
-  const client = await RawClient.connect(port);
+  const client = await RawPeer.connect(port);
   client.write(request);
   const response = await client.readResponseHead();
   client.destroy();
   return response;
+}
+
+function parseHead(bytes: Uint8Array): { firstLine: string; headers: Headers } {
+  const [firstLine, ...lines] = latin1.decode(bytes).split("\r\n").filter((line) => line !== "");
+  const headers = new Headers();
+  for (const line of lines) {
+    const colon = line.indexOf(":");
+    headers.append(line.slice(0, colon).trim(), line.slice(colon + 1).trim());
+  }
+  return { firstLine, headers };
+}
+
+/** A TCP server on 127.0.0.1 whose connections are {@link RawPeer} server ends. */
+export class RawServer {
+  readonly #server: Server;
+  readonly #peers: RawPeer[] = [];
+  readonly #all = new Set<RawPeer>();
+  #wake: (() => void) | undefined;
+  /** Connections accepted so far. */
+  accepted = 0;
+
+  private constructor(server: Server) {
+    this.#server = server;
+    server.on("connection", (socket: Socket) => {
+      socket.setNoDelay(true);
+      const peer = new RawPeer(socket, "server");
+      this.accepted++;
+      this.#all.add(peer);
+      this.#peers.push(peer);
+      const wake = this.#wake;
+      this.#wake = undefined;
+      wake?.();
+    });
+  }
+
+  static start(port = 0): Promise<RawServer> {
+    const server = createServer();
+    return within(
+      new Promise((resolve, reject) => {
+        server.once("error", reject);
+        server.listen(port, "127.0.0.1", () => resolve(new RawServer(server)));
+      }),
+      "a TCP server to listen",
+    );
+  }
+
+  get port(): number {
+    return (this.#server.address() as AddressInfo).port;
+  }
+
+  get url(): string {
+    return `ws://127.0.0.1:${this.port}`;
+  }
+
+  /** The next connection a client opened. */
+  async next(): Promise<RawPeer> {
+    for (;;) {
+      const peer = this.#peers.shift();
+      if (peer !== undefined) return peer;
+      await within(new Promise<void>((resolve) => this.#wake = resolve), "a client connection");
+    }
+  }
+
+  /** Stops listening and drops every connection. */
+  close(): Promise<void> {
+    for (const peer of this.#all) peer.destroy();
+    return new Promise((resolve) => this.#server.close(() => resolve()));
+  }
 }
 
 function findHeadEnd(bytes: Uint8Array): number | undefined {

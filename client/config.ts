@@ -1,0 +1,315 @@
+import { isToken } from "../frame/header-lists.ts";
+import type { Client } from "./client.ts";
+import { checkRequestHeaders, type Cookie } from "./handshake.ts";
+import { resolveRetry, type RetrySettings } from "./retry.ts";
+
+/**
+ * Answers the server's pings and hears its pongs. Without `onPing` the client answers every
+ * ping itself with a pong carrying the same payload; with it, `onPing` decides: bytes it
+ * returns (or a `client.pong()` it makes) are the answer. Calls run one at a time, in the
+ * order the frames arrived; an error they throw is logged.
+ *
+ * @example
+ * ```ts
+ * import type { PingPongService } from "@tether/websocket";
+ * const heartbeat: PingPongService = {
+ *   onPing: (_client, data) => data,
+ *   onPong: (_client, data) => console.log("pong", data.length, "bytes"),
+ * };
+ * ```
+ */
+export interface PingPongService {
+  /** A ping arrived; return bytes (up to 125) to send them as the pong. */
+  onPing?(client: Client, data: Uint8Array): unknown;
+  /** A pong arrived. */
+  onPong?(client: Client, data: Uint8Array): unknown;
+}
+
+/**
+ * When and how often a client reconnects. Delays grow as `interval * backOffFactor^n` for
+ * the n-th retry in a row (from 0), never past `maxWaitInterval`; times are in seconds.
+ *
+ * @example
+ * ```ts
+ * import type { RetryConfig } from "@tether/websocket";
+ * // 0.5 s, 1 s, 2 s, 4 s, 5 s, 5 s... at most 20 retries in a row.
+ * const retry: RetryConfig = { maxCount: 20, interval: 0.5, backOffFactor: 2, maxWaitInterval: 5 };
+ * ```
+ */
+export interface RetryConfig {
+  /** Retries in a row before giving up; 0 (the default) retries forever. */
+  maxCount?: number;
+  /** Seconds before the first retry. Default 1. */
+  interval?: number;
+  /** What each further delay is multiplied by, at least 1. Default 1. */
+  backOffFactor?: number;
+  /** The longest delay, in seconds. Default 30. */
+  maxWaitInterval?: number;
+}
+
+/**
+ * TLS settings of a client. `wss://` URLs are verified against the runtime's trusted
+ * certificates; the fields below are reserved for custom TLS settings, which this version
+ * refuses rather than ignores.
+ *
+ * @example
+ * ```ts
+ * import type { ClientSecureSocket } from "@tether/websocket";
+ * const tls: ClientSecureSocket = {};
+ * ```
+ */
+export interface ClientSecureSocket {
+  /** `false` would trust any certificate. */
+  enable?: boolean;
+  /** A trusted CA certificate (file path or PEM). */
+  cert?: string;
+  /** A client certificate and its key, for mutual TLS. */
+  key?: { certFile: string; keyFile: string };
+  /** Whether the certificate must name the host. */
+  verifyHostName?: boolean;
+  /** The name sent as SNI and checked against the certificate. */
+  serverName?: string;
+  /** Protocol versions. */
+  protocol?: { name: string; versions?: string[] };
+  /** Cipher suites. */
+  ciphers?: string[];
+  /** Seconds the TLS handshake may take. */
+  handshakeTimeout?: number;
+  /** Seconds a TLS session may be resumed for. */
+  sessionTimeout?: number;
+}
+
+/** Which implementation a client runs on. */
+export type ClientTransportName = "auto" | "frames" | "whatwg";
+
+/**
+ * How a {@link Client} connects and behaves. Times are in seconds, sizes in bytes.
+ *
+ * @example
+ * ```ts
+ * import type { ClientConfiguration } from "@tether/websocket";
+ * const config: ClientConfiguration = {
+ *   subProtocols: ["chat.v1"],
+ *   customHeaders: { "x-client": "docs" },
+ *   readTimeout: 30,
+ *   retryConfig: { maxCount: 5, interval: 1, backOffFactor: 2 },
+ * };
+ * ```
+ */
+export interface ClientConfiguration {
+  /** Sub-protocols to offer, most wanted first; the server must pick one of them. */
+  subProtocols?: string[];
+  /** Extra headers for the upgrade request (the handshake's own headers cannot be set). */
+  customHeaders?: Record<string, string>;
+  /** Cookies for the upgrade request; they replace a `Cookie` custom header. */
+  cookies?: Cookie[];
+  /** Seconds each read waits for a message; 0 or less (default -1) waits forever. */
+  readTimeout?: number;
+  /** Seconds each write may take; 0 or less (default -1) waits forever. */
+  writeTimeout?: number;
+  /**
+   * Seconds from connecting to the server's 101 response: 300 by default and for any value
+   * below 0; 0 waits forever.
+   */
+  handShakeTimeout?: number;
+  /** Largest frame accepted, and the size outgoing messages are split at; default 65536. */
+  maxFrameSize?: number;
+  /** Largest message accepted after reassembly and inflation; default 16 MiB. */
+  maxMessageSize?: number;
+  /** Most bytes queued for the socket before the connection is dropped; default 16 MiB. */
+  writeBufferLimit?: number;
+  /** Offer permessage-deflate; default true. */
+  webSocketCompressionEnabled?: boolean;
+  /** Hears pings and pongs; without `onPing` pings are answered automatically. */
+  pingPongHandler?: PingPongService;
+  /** Reconnect after a failed connect, an abnormal closure or a failed write. */
+  retryConfig?: RetryConfig;
+  /** Whether `readMessage` runs Standard Schema validation; default true. */
+  validation?: boolean;
+  /** TLS settings for `wss://`. */
+  secureSocket?: ClientSecureSocket;
+  /**
+   * `"frames"`: our wire layer on the runtime's sockets; `"whatwg"`: the global
+   * `WebSocket`; `"auto"` (the default): frames where the runtime has sockets.
+   */
+  transport?: ClientTransportName;
+}
+
+/** A client configuration with every default filled in and every value checked. */
+export interface ClientSettings {
+  transport: "frames" | "whatwg";
+  subProtocols: string[];
+  customHeaders: Record<string, string>;
+  cookies: Cookie[];
+  readTimeoutMs: number;
+  writeTimeoutMs: number;
+  handshakeTimeoutMs: number;
+  maxFrameSize: number;
+  maxMessageSize: number;
+  writeBufferLimit: number;
+  compression: boolean;
+  pingPongHandler: PingPongService | undefined;
+  retry: RetrySettings | undefined;
+  validation: boolean;
+}
+
+const DEFAULT_MAX_FRAME_SIZE = 65536;
+const DEFAULT_MAX_MESSAGE_SIZE = 16 * 1024 * 1024;
+const DEFAULT_WRITE_BUFFER_LIMIT = 16 * 1024 * 1024;
+const DEFAULT_HANDSHAKE_TIMEOUT = 300;
+const TRANSPORTS = new Set(["auto", "frames", "whatwg"]);
+
+/** A finite number of seconds, or a `TypeError` naming the field. */
+export function seconds(name: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== "number" || !Number.isFinite(value)) {
+    throw new TypeError(`${name} must be a finite number of seconds, got ${value}`);
+  }
+  return value;
+}
+
+function byteSize(name: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== "number" || !Number.isInteger(value) || value <= 0) {
+    throw new RangeError(`${name} must be a positive integer number of bytes, got ${value}`);
+  }
+  return value;
+}
+
+function boolean(name: string, value: unknown, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== "boolean") throw new TypeError(`${name} must be true or false`);
+  return value;
+}
+
+/** Whether this runtime can open raw TCP connections for the frames transport. */
+export function hasSockets(): boolean {
+  const runtime = globalThis as { Deno?: { connect?: unknown }; Bun?: { connect?: unknown } };
+  return typeof runtime.Deno?.connect === "function" || typeof runtime.Bun?.connect === "function";
+}
+
+function checkPingPongHandler(handler: unknown): PingPongService | undefined {
+  if (handler === undefined) return undefined;
+  if (typeof handler !== "object" || handler === null) {
+    throw new TypeError("pingPongHandler must be an object with onPing and/or onPong");
+  }
+  for (const name of ["onPing", "onPong"] as const) {
+    const method = (handler as PingPongService)[name];
+    if (method !== undefined && typeof method !== "function") {
+      throw new TypeError(`pingPongHandler.${name} must be a function`);
+    }
+  }
+  return handler as PingPongService;
+}
+
+function checkSecureSocket(secureSocket: unknown): void {
+  if (secureSocket === undefined) return;
+  if (typeof secureSocket !== "object" || secureSocket === null) {
+    throw new TypeError("secureSocket must be an object");
+  }
+  const fields = Object.keys(secureSocket);
+  if (fields.length > 0) {
+    throw new TypeError(
+      `secureSocket.${fields[0]} is not supported yet: wss:// connections are verified ` +
+        "against the runtime's trusted certificates only",
+    );
+  }
+}
+
+/**
+ * The global `WebSocket` decides these itself; asking for them with the whatwg transport is
+ * refused rather than silently ignored.
+ */
+function checkWhatwgConfig(config: ClientConfiguration): void {
+  const refuse = (option: string, why: string) => {
+    throw new TypeError(`${option} cannot be honoured by the whatwg transport: ${why}`);
+  };
+  if (Object.keys(config.customHeaders ?? {}).length > 0) {
+    refuse("customHeaders", "the global WebSocket sends only its own headers");
+  }
+  if ((config.cookies ?? []).length > 0) {
+    refuse("cookies", "the global WebSocket sends the cookies of its own cookie store");
+  }
+  if (config.pingPongHandler !== undefined) {
+    refuse("pingPongHandler", "the global WebSocket answers pings itself and hides pongs");
+  }
+  if (config.webSocketCompressionEnabled === false) {
+    refuse("webSocketCompressionEnabled: false", "the global WebSocket decides compression");
+  }
+  if (config.maxFrameSize !== undefined && config.maxFrameSize > 0) {
+    refuse("maxFrameSize", "the global WebSocket neither limits nor splits frames");
+  }
+  if (config.maxMessageSize !== undefined) {
+    refuse("maxMessageSize", "the global WebSocket delivers messages of any size");
+  }
+  if (config.writeBufferLimit !== undefined) {
+    refuse("writeBufferLimit", "the global WebSocket buffers writes without a limit");
+  }
+  if (config.secureSocket !== undefined) {
+    refuse("secureSocket", "the global WebSocket uses the platform's TLS settings");
+  }
+}
+
+/** Checks a client configuration and fills in the defaults; bad values throw. */
+export function resolveClientConfig(config: ClientConfiguration = {}): ClientSettings {
+  if (typeof config !== "object" || config === null) {
+    throw new TypeError("the client configuration must be an object");
+  }
+  const transport = config.transport ?? "auto";
+  if (!TRANSPORTS.has(transport)) {
+    throw new TypeError(`transport must be "auto", "frames" or "whatwg", got ${transport}`);
+  }
+  const subProtocols = config.subProtocols ?? [];
+  if (!Array.isArray(subProtocols) || !subProtocols.every((name) => isToken(name))) {
+    throw new TypeError("subProtocols must be an array of HTTP tokens");
+  }
+  if (new Set(subProtocols).size !== subProtocols.length) {
+    throw new TypeError("subProtocols must not repeat a name");
+  }
+  const customHeaders = config.customHeaders ?? {};
+  const cookies = config.cookies ?? [];
+  if (typeof customHeaders !== "object" || customHeaders === null) {
+    throw new TypeError("customHeaders must be an object of header names and values");
+  }
+  if (!Array.isArray(cookies)) throw new TypeError("cookies must be an array");
+  checkRequestHeaders(customHeaders, cookies);
+  checkSecureSocket(config.secureSocket);
+  const readTimeout = seconds("readTimeout", config.readTimeout, -1);
+  const writeTimeout = seconds("writeTimeout", config.writeTimeout, -1);
+  const handshakeTimeout = seconds(
+    "handShakeTimeout",
+    config.handShakeTimeout,
+    DEFAULT_HANDSHAKE_TIMEOUT,
+  );
+  const frameSetting = config.maxFrameSize ?? 0;
+  if (typeof frameSetting !== "number" || !Number.isInteger(frameSetting)) {
+    throw new RangeError(`maxFrameSize must be an integer, got ${frameSetting}`);
+  }
+  const maxFrameSize = frameSetting > 0 ? frameSetting : DEFAULT_MAX_FRAME_SIZE;
+  const chosen = transport === "auto" ? (hasSockets() ? "frames" : "whatwg") : transport;
+  if (chosen === "whatwg") checkWhatwgConfig(config);
+  return {
+    transport: chosen,
+    subProtocols: [...subProtocols],
+    customHeaders: { ...customHeaders },
+    cookies: [...cookies],
+    readTimeoutMs: readTimeout > 0 ? readTimeout * 1000 : 0,
+    writeTimeoutMs: writeTimeout > 0 ? writeTimeout * 1000 : 0,
+    handshakeTimeoutMs: (handshakeTimeout < 0 ? DEFAULT_HANDSHAKE_TIMEOUT : handshakeTimeout) *
+      1000,
+    maxFrameSize,
+    maxMessageSize: Math.max(
+      byteSize("maxMessageSize", config.maxMessageSize, DEFAULT_MAX_MESSAGE_SIZE),
+      maxFrameSize,
+    ),
+    writeBufferLimit: byteSize(
+      "writeBufferLimit",
+      config.writeBufferLimit,
+      DEFAULT_WRITE_BUFFER_LIMIT,
+    ),
+    compression: boolean("webSocketCompressionEnabled", config.webSocketCompressionEnabled, true),
+    pingPongHandler: checkPingPongHandler(config.pingPongHandler),
+    retry: resolveRetry(config.retryConfig),
+    validation: boolean("validation", config.validation, true),
+  };
+}

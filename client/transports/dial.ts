@@ -1,0 +1,96 @@
+import { bunRuntime, type BunSocket } from "../../connection/bun-api.ts";
+import { BunByteSocket } from "../../connection/bun-socket.ts";
+import type { ByteSocket } from "../../connection/byte-socket.ts";
+import { DenoByteSocket } from "../../connection/deno-socket.ts";
+import { ConnectionError, SslError } from "../../dispatch/errors.ts";
+import type { WebSocketUrl } from "../handshake.ts";
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function unreachable(url: WebSocketUrl, error: unknown): ConnectionError {
+  return new ConnectionError(`could not connect to ${url.host}: ${describe(error)}`, {
+    cause: error,
+  });
+}
+
+function untrusted(url: WebSocketUrl, error: unknown): SslError {
+  return new SslError(`TLS handshake with ${url.host} failed: ${describe(error)}`, {
+    cause: error,
+  });
+}
+
+/** Opens a TCP (or, for wss, TLS) connection to the URL's host with `Deno.connect(Tls)`. */
+async function dialDeno(url: WebSocketUrl): Promise<ByteSocket> {
+  const address = { hostname: url.hostname, port: url.port };
+  if (!url.secure) {
+    let conn: Deno.TcpConn;
+    try {
+      conn = await Deno.connect({ ...address, transport: "tcp" });
+    } catch (error) {
+      throw unreachable(url, error);
+    }
+    conn.setNoDelay(true);
+    return new DenoByteSocket(conn, false);
+  }
+  let conn: Deno.TlsConn;
+  try {
+    conn = await Deno.connectTls(address);
+  } catch (error) {
+    throw unreachable(url, error);
+  }
+  try {
+    await conn.handshake();
+  } catch (error) {
+    conn.close();
+    throw untrusted(url, error);
+  }
+  return new DenoByteSocket(conn, true);
+}
+
+/** Opens a TCP (or, for wss, TLS) connection to the URL's host with `Bun.connect`. */
+function dialBun(url: WebSocketUrl): Promise<ByteSocket> {
+  const adapter = (socket: BunSocket) => socket.data as BunByteSocket | undefined;
+  return new Promise((resolve, reject) => {
+    const refuse = (error: Error) => reject(error);
+    bunRuntime().connect({
+      hostname: url.hostname,
+      port: url.port,
+      tls: url.secure ? { serverName: url.hostname, rejectUnauthorized: true } : undefined,
+      socket: {
+        binaryType: "uint8array",
+        open(socket) {
+          socket.setNoDelay(true);
+          const byteSocket = new BunByteSocket(socket, url.secure);
+          socket.data = byteSocket;
+          resolve(byteSocket);
+        },
+        data: (socket, chunk) => adapter(socket)?.onData(chunk),
+        drain: (socket) => adapter(socket)?.onDrain(),
+        close(socket) {
+          const byteSocket = adapter(socket);
+          if (byteSocket === undefined) refuse(unreachable(url, "the connection closed"));
+          else byteSocket.onClose();
+        },
+        error(socket, error) {
+          const byteSocket = adapter(socket);
+          if (byteSocket !== undefined) return byteSocket.onClose();
+          refuse(url.secure ? untrusted(url, error) : unreachable(url, error));
+        },
+        connectError: (_socket, error) =>
+          refuse(
+            url.secure && /cert|tls|ssl/i.test(error.message)
+              ? untrusted(url, error)
+              : unreachable(url, error),
+          ),
+      },
+    }).catch((error: unknown) => refuse(unreachable(url, error)));
+  });
+}
+
+/** Opens a raw connection to the URL's host on this runtime. */
+export function dial(url: WebSocketUrl): Promise<ByteSocket> {
+  if (typeof (globalThis as { Deno?: unknown }).Deno !== "undefined") return dialDeno(url);
+  return dialBun(url);
+}
