@@ -84,6 +84,8 @@ export class Client implements AsyncIterable<string | Uint8Array> {
   #closing = false;
   /** Ends a back-off wait early when the client is closed. */
   #interruptBackOff: (() => void) | undefined;
+  /** Stops a connection attempt under way when the client is closed. */
+  readonly #attempts = new AbortController();
   /** `onPing`/`onPong` calls, one at a time in arrival order. */
   #controls: Promise<void> = Promise.resolve();
 
@@ -255,6 +257,7 @@ export class Client implements AsyncIterable<string | Uint8Array> {
     if (this.#reconnecting !== undefined) {
       this.#closing = true;
       this.#interruptBackOff?.();
+      this.#attempts.abort();
       this.#inbox.finish(closedError(), true);
       return Promise.resolve();
     }
@@ -339,6 +342,7 @@ export class Client implements AsyncIterable<string | Uint8Array> {
           url: this.#url,
           settings: this.#settings,
           autoPong: typeof this.#settings.pingPongHandler?.onPing !== "function",
+          signal: this.#attempts.signal,
         });
         this.#response = handshake.response;
         if (this.#closing) {

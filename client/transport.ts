@@ -9,6 +9,8 @@ export interface TransportRequest {
   settings: ClientSettings;
   /** Whether the transport answers pings itself (the client has no `onPing`). */
   autoPong: boolean;
+  /** Aborted when the client is closed while the attempt is under way. */
+  signal: AbortSignal;
 }
 
 /** A completed opening handshake. */
@@ -26,20 +28,29 @@ export interface Handshake {
 export type Transport = (request: TransportRequest) => Promise<Handshake>;
 
 /**
- * Races `attempt` against a deadline of `timeoutMs` (0: none). When the deadline passes
- * first, `onExpiry` releases whatever the attempt holds and makes the error to reject with.
+ * Races `attempt` against a deadline of `timeoutMs` (0: none) and against `signal`. When
+ * either ends it first, `onStop` releases whatever the attempt holds and makes the error
+ * to reject with.
  */
 export function withDeadline<T>(
   timeoutMs: number,
+  signal: AbortSignal,
   attempt: Promise<T>,
-  onExpiry: () => Error,
+  onStop: (why: "timeout" | "abort") => Error,
 ): Promise<T> {
-  if (timeoutMs <= 0) return attempt;
-  // Whatever the attempt does after the deadline is moot, failures included.
+  // Whatever the attempt does after it was stopped is moot, failures included.
   attempt.catch(() => {});
   let timer: ReturnType<typeof setTimeout> | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(onExpiry()), timeoutMs);
+  let stopAbort: (() => void) | undefined;
+  const stopped = new Promise<never>((_, reject) => {
+    if (signal.aborted) return reject(onStop("abort"));
+    const abort = () => reject(onStop("abort"));
+    signal.addEventListener("abort", abort, { once: true });
+    stopAbort = () => signal.removeEventListener("abort", abort);
+    if (timeoutMs > 0) timer = setTimeout(() => reject(onStop("timeout")), timeoutMs);
   });
-  return Promise.race([attempt, deadline]).finally(() => clearTimeout(timer));
+  return Promise.race([attempt, stopped]).finally(() => {
+    clearTimeout(timer);
+    stopAbort?.();
+  });
 }

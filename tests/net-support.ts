@@ -178,6 +178,13 @@ export class RawPeer {
     this.#socket.write(typeof data === "string" ? new TextEncoder().encode(data) : data);
   }
 
+  /** Writes `data`; resolves once all of it was handed to the operating system. */
+  writeFlushed(data: Uint8Array): Promise<void> {
+    return new Promise((resolve, reject) =>
+      this.#socket.write(data, (error) => error ? reject(error) : resolve())
+    );
+  }
+
   /** Half-closes nothing and drops the connection at once. */
   destroy(): void {
     this.#socket.destroy();

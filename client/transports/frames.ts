@@ -1,6 +1,7 @@
 import type { ByteSocket } from "../../connection/byte-socket.ts";
 import { FramesConnection } from "../../connection/frames-connection.ts";
 import {
+  ConnectionClosureError,
   ConnectionError,
   HandshakeTimedOut,
   InvalidHandshakeError,
@@ -94,11 +95,13 @@ export const framesTransport: Transport = async (request) => {
     const { status, statusText, headers } = response;
     return { connection, response: { status, statusText, headers } };
   };
-  return await withDeadline(settings.handshakeTimeoutMs, attempt(), () => {
+  return await withDeadline(settings.handshakeTimeoutMs, request.signal, attempt(), (why) => {
     expired = true;
     socket?.destroy();
-    return new HandshakeTimedOut(
-      `no upgrade response from ${url.host} within ${settings.handshakeTimeoutMs / 1000} s`,
-    );
+    return why === "abort"
+      ? new ConnectionClosureError("Connection already closed")
+      : new HandshakeTimedOut(
+        `no upgrade response from ${url.host} within ${settings.handshakeTimeoutMs / 1000} s`,
+      );
   });
 };

@@ -1,5 +1,6 @@
 import type { Connection, ConnectionEvents } from "../../connection/connection.ts";
 import {
+  ConnectionClosureError,
   ConnectionError,
   HandshakeTimedOut,
   InvalidHandshakeError,
@@ -176,10 +177,12 @@ export const whatwgTransport: Transport = (request) => {
         ),
       ));
   });
-  return withDeadline(settings.handshakeTimeoutMs, opened, () => {
+  return withDeadline(settings.handshakeTimeoutMs, request.signal, opened, (why) => {
     socket.close();
-    return new HandshakeTimedOut(
-      `no upgrade response from ${url.host} within ${settings.handshakeTimeoutMs / 1000} s`,
-    );
+    return why === "abort"
+      ? new ConnectionClosureError("Connection already closed")
+      : new HandshakeTimedOut(
+        `no upgrade response from ${url.host} within ${settings.handshakeTimeoutMs / 1000} s`,
+      );
   });
 };
