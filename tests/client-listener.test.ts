@@ -224,6 +224,35 @@ for (const engine of ENGINES) {
     }
   });
 
+  test(`client on ${engine}: the whatwg transport talks, binds and closes like the frames one`, async () => {
+    const closes = new Collector<[number, string]>();
+    const listener = await serve(engine, "/echo", {
+      ...echo,
+      onClose: (_caller: Caller, code: number, reason: string) => closes.push([code, reason]),
+    }, { subProtocols: ["v1"] });
+    const client = await within(
+      Client.connect(`ws://127.0.0.1:${listener.port}/echo`, {
+        transport: "whatwg",
+        subProtocols: ["v1"],
+        readTimeout: 2,
+      }),
+      "connect",
+    );
+    try {
+      assert.equal(client.getNegotiatedSubProtocol(), "v1");
+      assert.equal(client.getHttpResponse()?.status, 101);
+      await client.writeMessage({ via: "whatwg" });
+      assert.deepEqual(await within(client.readMessage("json"), "json"), { via: "whatwg" });
+      await client.writeBinaryMessage(Uint8Array.of(1, 2));
+      assert.deepEqual(await within(client.readBinaryMessage(), "bytes"), Uint8Array.of(1, 2));
+      await within(client.close(4005, "whatwg bye"), "close");
+      assert.deepEqual(await closes.reach(1, "onClose"), [[4005, "whatwg bye"]]);
+      await assert.rejects(client.readTextMessage(), ConnectionClosureError);
+    } finally {
+      await listener.immediateStop();
+    }
+  });
+
   if (controls) {
     test(`client on ${engine}: pings both ways while no read is pending, answered automatically`, async () => {
       const pongs = new Collector<string>();

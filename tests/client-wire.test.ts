@@ -372,3 +372,36 @@ test("client wire: the whatwg transport refuses pings and close codes it cannot 
     await server.close();
   }
 });
+
+test("client wire: a client that does not read stops reading the socket, then loses nothing", async () => {
+  const { server, connecting, peer } = await rawPair();
+  try {
+    await peer.acceptUpgrade();
+    const client = await within(connecting, "connect");
+    const count = 4096;
+    const frames = [];
+    for (let n = 0; n < count; n++) {
+      const payload = new Uint8Array(16 * 1024).fill(n & 0xff);
+      payload[0] = n >> 8;
+      frames.push(serverFrame(Opcode.Binary, payload));
+    }
+    // 64 MiB: far more than the client's queue and the kernel's socket buffers hold.
+    const flushed = peer.writeFlushed(concatBytes(...frames));
+    // Nothing is read for a while. A client that kept reading the socket would take all
+    // 64 MiB in well under this window; one that stopped leaves the server's write stuck.
+    const windowMs = 1000;
+    const early = await Promise.race([
+      flushed.then(() => "flushed"),
+      new Promise((resolve) => setTimeout(() => resolve("held back"), windowMs)),
+    ]);
+    assert.equal(early, "held back");
+    for (let n = 0; n < count; n++) {
+      const message = await within(client.readBinaryMessage(), `message ${n}`);
+      assert.equal(message.length, 16 * 1024);
+      assert.equal((message[0] << 8) | message[1], (n >> 8 << 8) | (n & 0xff));
+    }
+    await within(flushed, "the server's write to complete once read");
+  } finally {
+    await server.close();
+  }
+});
