@@ -12,7 +12,7 @@ import {
   Opcode,
   PayloadTooLargeError,
 } from "../mod.ts";
-import { RawPeer, RawServer, within } from "./net-support.ts";
+import { type RawPeer, RawServer, within } from "./net-support.ts";
 import { concatBytes, rawFrame } from "./support.ts";
 
 const text = (value: string) => new TextEncoder().encode(value);
