@@ -405,3 +405,70 @@ test("client wire: a client that does not read stops reading the socket, then lo
     await server.close();
   }
 });
+
+test("client wire: writeTimeout and writeBufferLimit hold against a server that stops reading", async () => {
+  const { server, connecting, peer } = await rawPair({
+    writeTimeout: 0.2,
+    writeBufferLimit: 1024 * 1024,
+    maxMessageSize: 1000,
+    maxFrameSize: 600,
+  });
+  try {
+    await peer.acceptUpgrade();
+    const client = await within(connecting, "connect");
+    peer.write(concatBytes(
+      rawFrame({ opcode: Opcode.Text, payload: "a".repeat(600), fin: false, mask: false }),
+      rawFrame({ opcode: Opcode.Continuation, payload: "b".repeat(400), mask: false }),
+    ));
+    assert.equal((await within(client.readTextMessage(), "a message at the limit")).length, 1000);
+
+    peer.pauseReading();
+    // More than the socket buffers take from a server that does not read.
+    const stuck = client.writeBinaryMessage(new Uint8Array(32 * 1024 * 1024));
+    await assert.rejects(within(stuck, "the write to time out"), /Write timed out/);
+    await assert.rejects(
+      within(client.writeBinaryMessage(new Uint8Array(2 * 1024 * 1024)), "the next write"),
+      /write buffer limit of 1048576 bytes exceeded/,
+    );
+    // The client dropped the connection: it is gone for reads too.
+    await assert.rejects(within(client.readTextMessage(), "the read to fail"), ConnectionError);
+  } finally {
+    await server.close();
+  }
+});
+
+test("client wire: a message past maxMessageSize fails with 1009", async () => {
+  const { server, connecting, peer } = await rawPair({ maxMessageSize: 1000, maxFrameSize: 600 });
+  try {
+    await peer.acceptUpgrade();
+    const client = await within(connecting, "connect");
+    const read = client.readTextMessage();
+    peer.write(concatBytes(
+      rawFrame({ opcode: Opcode.Text, payload: "a".repeat(600), fin: false, mask: false }),
+      rawFrame({ opcode: Opcode.Continuation, payload: "b".repeat(401), mask: false }),
+    ));
+    await assert.rejects(within(read, "the read to fail"), PayloadTooLargeError);
+    assert.equal((await peer.nextOf("close")).code, 1009);
+  } finally {
+    await server.close();
+  }
+});
+
+test("client wire: with validation off, a schema's checks are skipped", async () => {
+  const { server, connecting, peer } = await rawPair({ validation: false });
+  try {
+    await peer.acceptUpgrade();
+    const client = await within(connecting, "connect");
+    const refusesAll = {
+      "~standard": {
+        version: 1 as const,
+        vendor: "test",
+        validate: () => ({ issues: [{ message: "never valid" }] }),
+      },
+    };
+    peer.write(serverFrame(Opcode.Text, '{"raw":true}'));
+    assert.deepEqual(await within(client.readMessage(refusesAll), "unchecked JSON"), { raw: true });
+  } finally {
+    await server.close();
+  }
+});
