@@ -14,7 +14,7 @@ import {
   InvalidHandshakeError,
   type WebSocketError,
 } from "../dispatch/errors.ts";
-import { type OutgoingMessage, toOutgoing } from "../dispatch/outgoing.ts";
+import { writeOutgoing } from "../dispatch/outgoing.ts";
 import { isThenable } from "../dispatch/thenable.ts";
 import { type BinaryInput, toBytes } from "../frame/bytes.ts";
 import type { Connection } from "../connection/connection.ts";
@@ -147,15 +147,7 @@ export class Client implements AsyncIterable<string | Uint8Array> {
 
   /** Sends a string or an XML node as text, bytes as binary, and any other value as JSON text. */
   writeMessage(data: unknown): Promise<void> {
-    let message: OutgoingMessage;
-    try {
-      message = toOutgoing(data);
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    return message.text === undefined
-      ? this.writeBinaryMessage(message.binary)
-      : this.writeTextMessage(message.text);
+    return writeOutgoing(this, data);
   }
 
   /** Sends a ping (payload up to 125 bytes). */

@@ -82,9 +82,7 @@ export class BunByteSocket implements ByteSocket {
   }
 
   drained(): Promise<boolean> {
-    if (this.#closed) return Promise.resolve(false);
-    if (this.#pending === 0) return Promise.resolve(true);
-    return this.#drainWaiters.wait(this.#pending);
+    return this.#drainWaiters.drained(this.#pending, this.#closed);
   }
 
   pause(): void {

@@ -85,8 +85,13 @@ export class DrainWaiters {
     return this.#flushed;
   }
 
-  /** Waits until `pending` more bytes than so far were handed over. */
-  wait(pending: number): Promise<boolean> {
+  /**
+   * A socket's `drained()`: `true` once its `pending` bytes were handed over (at once when
+   * there are none), `false` when it is `closed` before.
+   */
+  drained(pending: number, closed: boolean): Promise<boolean> {
+    if (closed) return Promise.resolve(false);
+    if (pending === 0) return Promise.resolve(true);
     const target = this.#flushed + pending;
     return new Promise((resolve) => this.#waiters.push({ target, resolve }));
   }

@@ -54,9 +54,7 @@ export class DenoByteSocket implements ByteSocket {
   }
 
   drained(): Promise<boolean> {
-    if (this.#closed) return Promise.resolve(false);
-    if (this.#pending === 0) return Promise.resolve(true);
-    return this.#drainWaiters.wait(this.#pending);
+    return this.#drainWaiters.drained(this.#pending, this.#closed);
   }
 
   pause(): void {

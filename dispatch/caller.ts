@@ -1,7 +1,7 @@
 import { type BinaryInput, toBytes } from "../frame/bytes.ts";
 import { closeArgumentsProblem } from "./closing.ts";
 import { ConnectionClosureError } from "./errors.ts";
-import { type OutgoingMessage, toOutgoing } from "./outgoing.ts";
+import { writeOutgoing } from "./outgoing.ts";
 
 /** What a {@link Caller} needs from the connection it belongs to. */
 export interface CallerLink {
@@ -61,15 +61,7 @@ export class Caller {
 
   /** Sends a string or an XML node as text, bytes as binary, and any other value as JSON text. */
   writeMessage(data: unknown): Promise<void> {
-    let message: OutgoingMessage;
-    try {
-      message = toOutgoing(data);
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    return message.text === undefined
-      ? this.writeBinaryMessage(message.binary)
-      : this.writeTextMessage(message.text);
+    return writeOutgoing(this, data);
   }
 
   /** Sends a ping (payload up to 125 bytes). */

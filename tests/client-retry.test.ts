@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Client, ConnectionClosureError, ConnectionError, encodeFrame, Opcode } from "../mod.ts";
 import { resolveRetry, retryDelay } from "../client/retry.ts";
-import { RawServer, within } from "./net-support.ts";
+import { openPair, RawServer, within } from "./net-support.ts";
 
 const text = (value: string) => new TextEncoder().encode(value);
 const serverText = (value: string) => encodeFrame(Opcode.Text, text(value), false);
@@ -72,12 +72,8 @@ test("retry: without retryConfig the first failure is final", async () => {
 });
 
 test("retry: a lost connection comes back and a pending read continues on the new one", async () => {
-  const server = await RawServer.start();
+  const { server, client, peer: first } = await openPair({ retryConfig: quickRetry });
   try {
-    const connecting = Client.connect(server.url, { retryConfig: quickRetry });
-    const first = await server.next();
-    await first.acceptUpgrade();
-    const client = await within(connecting, "connect");
     const firstId = client.getConnectionId();
     first.write(serverText("one"));
     assert.equal(await within(client.readTextMessage(), "one"), "one");
@@ -146,12 +142,8 @@ test("retry: messages survive drops without loss or duplication", async () => {
 });
 
 test("retry: a write cut off by a lost connection goes out again, once, on the next", async () => {
-  const server = await RawServer.start();
+  const { server, client, peer: first } = await openPair({ retryConfig: quickRetry });
   try {
-    const connecting = Client.connect(server.url, { retryConfig: quickRetry });
-    const first = await server.next();
-    await first.acceptUpgrade();
-    const client = await within(connecting, "connect");
     first.pauseReading();
     // Far more than socket buffers hold while the server does not read.
     const big = new Uint8Array(12 * 1024 * 1024).map((_, i) => i & 0xff);
@@ -172,12 +164,8 @@ test("retry: a write cut off by a lost connection goes out again, once, on the n
 });
 
 test("retry: a close from either side never reconnects", async () => {
-  const server = await RawServer.start();
+  const { server, client, peer } = await openPair({ retryConfig: quickRetry });
   try {
-    const connecting = Client.connect(server.url, { retryConfig: quickRetry });
-    const peer = await server.next();
-    await peer.acceptUpgrade();
-    const client = await within(connecting, "connect");
     peer.write(encodeFrame(Opcode.Close, Uint8Array.of(0x03, 0xe8), false));
     await assert.rejects(within(client.readTextMessage(), "the read"), /Status code: 1000/);
     await assert.rejects(client.readTextMessage(), ConnectionClosureError);
@@ -201,11 +189,7 @@ test("retry: a close from either side never reconnects", async () => {
 });
 
 test("retry: close() while reconnecting stops the retries and fails pending reads", async () => {
-  const server = await RawServer.start();
-  const connecting = Client.connect(server.url, { retryConfig: { interval: 0.05 } });
-  const peer = await server.next();
-  await peer.acceptUpgrade();
-  const client = await within(connecting, "connect");
+  const { server, client, peer } = await openPair({ retryConfig: { interval: 0.05 } });
   const pending = client.readTextMessage();
   peer.destroy();
   // The client is reconnecting once a new connection arrives; this one is left unanswered.

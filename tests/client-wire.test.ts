@@ -12,25 +12,12 @@ import {
   Opcode,
   PayloadTooLargeError,
 } from "../mod.ts";
-import { type RawPeer, RawServer, within } from "./net-support.ts";
+import { openPair, rawPair, RawServer, within } from "./net-support.ts";
 import { concatBytes, rawFrame } from "./support.ts";
 
 const text = (value: string) => new TextEncoder().encode(value);
 const serverFrame = (opcode: number, payload: Uint8Array | string = "") =>
   encodeFrame(opcode, typeof payload === "string" ? text(payload) : payload, false);
-
-/** Starts a raw server and a client that connects to it; the test answers the upgrade. */
-async function rawPair(
-  config: ClientConfiguration = {},
-  path = "/",
-): Promise<{ server: RawServer; connecting: Promise<Client>; peer: RawPeer }> {
-  const server = await RawServer.start();
-  // Compression is off unless a test asks for it, so that the frames are plain to read.
-  const defaults = config.transport === "whatwg" ? {} : { webSocketCompressionEnabled: false };
-  const connecting = Client.connect(`${server.url}${path}`, { ...defaults, ...config });
-  connecting.catch(() => {});
-  return { server, connecting, peer: await server.next() };
-}
 
 /** Walks masked client frames: FIN bit, opcode and payload length of each. */
 function frameHeaders(bytes: Uint8Array): { fin: boolean; opcode: number; length: number }[] {
@@ -233,10 +220,8 @@ test("client wire: frames sent with the 101, byte by byte and split inside chara
 });
 
 test("client wire: a tiny maxFrameSize splits writes into continuation frames and limits reads", async () => {
-  const { server, connecting, peer } = await rawPair({ maxFrameSize: 4 });
+  const { server, client, peer } = await openPair({ maxFrameSize: 4 });
   try {
-    await peer.acceptUpgrade();
-    const client = await within(connecting, "connect");
     await client.writeBinaryMessage(Uint8Array.of(1, 2, 3, 4, 5, 6, 7, 8, 9, 10));
     const message = await peer.nextOf("binary");
     assert.deepEqual(message.data, Uint8Array.of(1, 2, 3, 4, 5, 6, 7, 8, 9, 10));
@@ -262,10 +247,8 @@ test("client wire: a tiny maxFrameSize splits writes into continuation frames an
 });
 
 test("client wire: a masked frame from the server fails the connection with 1002", async () => {
-  const { server, connecting, peer } = await rawPair();
+  const { server, client, peer } = await openPair();
   try {
-    await peer.acceptUpgrade();
-    const client = await within(connecting, "connect");
     const read = client.readTextMessage();
     peer.write(encodeFrame(Opcode.Text, text("masked!"), true));
     await assert.rejects(within(read, "the read to fail"), CorruptedFrameError);
@@ -280,10 +263,8 @@ test("client wire: a masked frame from the server fails the connection with 1002
 });
 
 test("client wire: pings and the server's close are handled while no read is pending", async () => {
-  const { server, connecting, peer } = await rawPair();
+  const { server, client, peer } = await openPair();
   try {
-    await peer.acceptUpgrade();
-    const client = await within(connecting, "connect");
     peer.write(serverFrame(Opcode.Ping, "are you there"));
     assert.deepEqual((await peer.nextOf("pong")).data, text("are you there"));
     peer.write(serverFrame(Opcode.Pong, "unsolicited"));
@@ -301,10 +282,8 @@ test("client wire: pings and the server's close are handled while no read is pen
 });
 
 test("client wire: a close the server never answers is dropped after the timeout", async () => {
-  const { server, connecting, peer } = await rawPair();
+  const { server, client, peer } = await openPair();
   try {
-    await peer.acceptUpgrade();
-    const client = await within(connecting, "connect");
     const closing = client.close(1000, "bye", 0.1);
     const frame = await peer.nextOf("close");
     assert.deepEqual([frame.code, frame.reason], [1000, "bye"]);
@@ -358,10 +337,8 @@ test("client wire: bad URLs and configuration fail before any connection is trie
 });
 
 test("client wire: the whatwg transport refuses pings and close codes it cannot send", async () => {
-  const { server, connecting, peer } = await rawPair({ transport: "whatwg" });
+  const { server, client, peer } = await openPair({ transport: "whatwg" });
   try {
-    await peer.acceptUpgrade();
-    const client = await within(connecting, "connect");
     await assert.rejects(client.ping(), /a ping cannot be sent by the whatwg transport/);
     await assert.rejects(client.close(1001), /close code 1001 cannot be sent/);
     await client.writeTextMessage("via the global WebSocket");
@@ -374,10 +351,8 @@ test("client wire: the whatwg transport refuses pings and close codes it cannot 
 });
 
 test("client wire: a client that does not read stops reading the socket, then loses nothing", async () => {
-  const { server, connecting, peer } = await rawPair();
+  const { server, client, peer } = await openPair();
   try {
-    await peer.acceptUpgrade();
-    const client = await within(connecting, "connect");
     const count = 4096;
     const frames = [];
     for (let n = 0; n < count; n++) {
@@ -407,15 +382,13 @@ test("client wire: a client that does not read stops reading the socket, then lo
 });
 
 test("client wire: writeTimeout and writeBufferLimit hold against a server that stops reading", async () => {
-  const { server, connecting, peer } = await rawPair({
+  const { server, client, peer } = await openPair({
     writeTimeout: 0.2,
     writeBufferLimit: 1024 * 1024,
     maxMessageSize: 1000,
     maxFrameSize: 600,
   });
   try {
-    await peer.acceptUpgrade();
-    const client = await within(connecting, "connect");
     peer.write(concatBytes(
       rawFrame({ opcode: Opcode.Text, payload: "a".repeat(600), fin: false, mask: false }),
       rawFrame({ opcode: Opcode.Continuation, payload: "b".repeat(400), mask: false }),
@@ -438,10 +411,8 @@ test("client wire: writeTimeout and writeBufferLimit hold against a server that 
 });
 
 test("client wire: a message past maxMessageSize fails with 1009", async () => {
-  const { server, connecting, peer } = await rawPair({ maxMessageSize: 1000, maxFrameSize: 600 });
+  const { server, client, peer } = await openPair({ maxMessageSize: 1000, maxFrameSize: 600 });
   try {
-    await peer.acceptUpgrade();
-    const client = await within(connecting, "connect");
     const read = client.readTextMessage();
     peer.write(concatBytes(
       rawFrame({ opcode: Opcode.Text, payload: "a".repeat(600), fin: false, mask: false }),
@@ -455,10 +426,8 @@ test("client wire: a message past maxMessageSize fails with 1009", async () => {
 });
 
 test("client wire: with validation off, a schema's checks are skipped", async () => {
-  const { server, connecting, peer } = await rawPair({ validation: false });
+  const { server, client, peer } = await openPair({ validation: false });
   try {
-    await peer.acceptUpgrade();
-    const client = await within(connecting, "connect");
     const refusesAll = {
       "~standard": {
         version: 1 as const,

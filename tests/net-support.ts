@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { type AddressInfo, connect, createServer, type Server, type Socket } from "node:net";
 import {
+  Client,
+  type ClientConfiguration,
   computeAcceptKey,
   encodeClosePayload,
   encodeFrame,
@@ -469,4 +471,26 @@ export class Collector<T> {
     if (this.items.length >= count) return Promise.resolve(this.items);
     return within(new Promise((resolve) => this.#waiters.push({ count, resolve })), what);
   }
+}
+
+/** Starts a raw server and a client connecting to it; the test answers the upgrade. */
+export async function rawPair(
+  config: ClientConfiguration = {},
+  path = "/",
+): Promise<{ server: RawServer; connecting: Promise<Client>; peer: RawPeer }> {
+  const server = await RawServer.start();
+  // Compression is off unless a test asks for it, so that the frames are plain to read.
+  const defaults = config.transport === "whatwg" ? {} : { webSocketCompressionEnabled: false };
+  const connecting = Client.connect(`${server.url}${path}`, { ...defaults, ...config });
+  connecting.catch(() => {});
+  return { server, connecting, peer: await server.next() };
+}
+
+/** A client connected to a raw server that accepted its upgrade. */
+export async function openPair(
+  config: ClientConfiguration = {},
+): Promise<{ server: RawServer; client: Client; peer: RawPeer }> {
+  const { server, connecting, peer } = await rawPair(config);
+  await peer.acceptUpgrade();
+  return { server, client: await within(connecting, "the client to connect"), peer };
 }
