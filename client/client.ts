@@ -14,7 +14,7 @@ import {
   InvalidHandshakeError,
   type WebSocketError,
 } from "../dispatch/errors.ts";
-import { writeOutgoing } from "../dispatch/outgoing.ts";
+import { binaryArgument, writeOutgoing } from "../dispatch/outgoing.ts";
 import { isThenable } from "../dispatch/thenable.ts";
 import { type BinaryInput, toBytes } from "../frame/bytes.ts";
 import type { Connection } from "../connection/connection.ts";
@@ -141,7 +141,8 @@ export class Client implements AsyncIterable<string | Uint8Array> {
 
   /** Sends a binary message with exactly the bytes of `data`. */
   writeBinaryMessage(data: BinaryInput): Promise<void> {
-    const bytes = toBytes(data);
+    const bytes = binaryArgument("writeBinaryMessage", data);
+    if (bytes instanceof TypeError) return Promise.reject(bytes);
     return this.#send((connection) => connection.sendBinary(bytes));
   }
 
@@ -152,13 +153,15 @@ export class Client implements AsyncIterable<string | Uint8Array> {
 
   /** Sends a ping (payload up to 125 bytes). */
   ping(data: BinaryInput = EMPTY): Promise<void> {
-    const bytes = toBytes(data);
+    const bytes = binaryArgument("ping", data);
+    if (bytes instanceof TypeError) return Promise.reject(bytes);
     return this.#send((connection) => connection.ping(bytes));
   }
 
   /** Sends a pong (payload up to 125 bytes), for instance from `onPing`. */
   pong(data: BinaryInput = EMPTY): Promise<void> {
-    const bytes = toBytes(data);
+    const bytes = binaryArgument("pong", data);
+    if (bytes instanceof TypeError) return Promise.reject(bytes);
     return this.#send((connection) => connection.pong(bytes));
   }
 

@@ -287,6 +287,11 @@ export function resolveClientConfig(config: ClientConfiguration = {}): ClientSet
   }
   const maxFrameSize = frameSetting > 0 ? frameSetting : DEFAULT_MAX_FRAME_SIZE;
   const chosen = transport === "auto" ? (hasSockets() ? "frames" : "whatwg") : transport;
+  if (chosen === "frames" && !hasSockets()) {
+    throw new TypeError(
+      'transport "frames" needs the sockets of Deno or Bun; use "whatwg" on this runtime',
+    );
+  }
   if (chosen === "whatwg") checkWhatwgConfig(config);
   return {
     transport: chosen,

@@ -1,7 +1,7 @@
-import { type BinaryInput, toBytes } from "../frame/bytes.ts";
+import type { BinaryInput } from "../frame/bytes.ts";
 import { closeArgumentsProblem } from "./closing.ts";
 import { ConnectionClosureError } from "./errors.ts";
-import { writeOutgoing } from "./outgoing.ts";
+import { binaryArgument, writeOutgoing } from "./outgoing.ts";
 
 /** What a {@link Caller} needs from the connection it belongs to. */
 export interface CallerLink {
@@ -56,7 +56,9 @@ export class Caller {
 
   /** Sends a binary message with exactly the bytes of `data`. */
   writeBinaryMessage(data: BinaryInput): Promise<void> {
-    return this.#writable() ?? this.#link.sendBinary(toBytes(data));
+    const bytes = binaryArgument("writeBinaryMessage", data);
+    if (bytes instanceof TypeError) return Promise.reject(bytes);
+    return this.#writable() ?? this.#link.sendBinary(bytes);
   }
 
   /** Sends a string or an XML node as text, bytes as binary, and any other value as JSON text. */
@@ -66,12 +68,16 @@ export class Caller {
 
   /** Sends a ping (payload up to 125 bytes). */
   ping(data: BinaryInput = EMPTY): Promise<void> {
-    return this.#writable() ?? this.#link.ping(toBytes(data));
+    const bytes = binaryArgument("ping", data);
+    if (bytes instanceof TypeError) return Promise.reject(bytes);
+    return this.#writable() ?? this.#link.ping(bytes);
   }
 
   /** Sends a pong (payload up to 125 bytes), for instance from `onPing`. */
   pong(data: BinaryInput = EMPTY): Promise<void> {
-    return this.#writable() ?? this.#link.pong(toBytes(data));
+    const bytes = binaryArgument("pong", data);
+    if (bytes instanceof TypeError) return Promise.reject(bytes);
+    return this.#writable() ?? this.#link.pong(bytes);
   }
 
   /**

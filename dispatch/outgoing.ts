@@ -38,3 +38,9 @@ export function writeOutgoing(writer: MessageWriter, data: unknown): Promise<voi
     ? writer.writeBinaryMessage(message.binary)
     : writer.writeTextMessage(message.text);
 }
+
+/** The bytes of a method's binary argument, or the `TypeError` to reject the call with. */
+export function binaryArgument(method: string, data: unknown): Uint8Array | TypeError {
+  if (data instanceof ArrayBuffer || ArrayBuffer.isView(data)) return toBytes(data);
+  return new TypeError(`${method} needs an ArrayBuffer or a view of one, got ${typeof data}`);
+}

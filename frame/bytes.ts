@@ -12,7 +12,7 @@ export type BinaryInput = ArrayBuffer | ArrayBufferView;
 
 /**
  * The exact bytes of `data` as a `Uint8Array` without copying: an offset view of a larger
- * buffer yields only its own bytes.
+ * buffer yields only its own bytes. Anything else throws `TypeError`.
  *
  * @example
  * ```ts
@@ -26,7 +26,8 @@ export function toBytes(data: BinaryInput): Uint8Array {
   if (ArrayBuffer.isView(data)) {
     return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
   }
-  return new Uint8Array(data);
+  if (data instanceof ArrayBuffer) return new Uint8Array(data);
+  throw new TypeError(`expected an ArrayBuffer or a view of one, got ${typeof data}`);
 }
 
 /**

@@ -66,6 +66,11 @@ for (const engine of ENGINES) {
       await client.writeBinaryMessage(text("as text"));
       assert.equal(await within(client.readTextMessage(), "text from bytes"), "as text");
       await assert.rejects(client.readMessage("yaml" as "text"), TypeError);
+      const notBytes = "text" as unknown as Uint8Array;
+      await assert.rejects(client.writeBinaryMessage(notBytes), /writeBinaryMessage needs/);
+      await assert.rejects(client.ping(notBytes), /ping needs/);
+      await assert.rejects(client.writeTextMessage(5 as unknown as string), TypeError);
+      await assert.rejects(client.writeMessage(() => {}), /cannot send function/);
     } finally {
       await client.close().catch(() => {});
       await listener.immediateStop();

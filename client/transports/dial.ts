@@ -9,7 +9,13 @@ function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-function unreachable(url: WebSocketUrl, error: unknown): ConnectionError {
+function unreachable(url: WebSocketUrl, error: unknown): Error {
+  // Missing permission is no network trouble: retrying cannot help, so it stays as it is.
+  if (
+    error instanceof Error && (error.name === "NotCapable" || error.name === "PermissionDenied")
+  ) {
+    return error;
+  }
   return new ConnectionError(`could not connect to ${url.host}: ${describe(error)}`, {
     cause: error,
   });
