@@ -1,9 +1,11 @@
 // Runs the whole suite under `deno test` and then `bun test`, passes their output through,
 // and ends with one line totalling both runtimes. Extra arguments select test files.
+// Certificates for the TLS tests are made first (see test-certs.mjs).
 import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, rmSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { stripVTControlCharacters } from "node:util";
+import { makeTestCertificates } from "./test-certs.mjs";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const files = process.argv.slice(2);
@@ -35,11 +37,22 @@ const runners = [
   },
 ];
 
+// The TLS tests find the certificates through TETHER_TEST_CERTS; both runtimes are told to
+// trust the test CA as they trust the public ones.
+const certs = makeTestCertificates();
+const testEnv = {
+  ...process.env,
+  NO_COLOR: "1",
+  TETHER_TEST_CERTS: certs,
+  DENO_CERT: `${certs}/ca.pem`,
+  NODE_EXTRA_CA_CERTS: `${certs}/ca.pem`,
+};
+
 function run({ command, args }) {
   return new Promise((resolve) => {
     const child = spawn(command, args, {
       cwd: root,
-      env: { ...process.env, NO_COLOR: "1" },
+      env: testEnv,
       stdio: ["ignore", "pipe", "pipe"],
     });
     let output = "";
@@ -70,5 +83,6 @@ for (const runner of runners) {
     failed += 1;
   }
 }
+rmSync(certs, { recursive: true, force: true });
 console.log(`\n${passed} passed, ${failed} failed`);
 process.exitCode = failed === 0 ? 0 : 1;

@@ -70,7 +70,13 @@ function dialBun(url: WebSocketUrl): Promise<ByteSocket> {
           socket.setNoDelay(true);
           const byteSocket = new BunByteSocket(socket, url.secure);
           socket.data = byteSocket;
-          resolve(byteSocket);
+          if (!url.secure) resolve(byteSocket);
+        },
+        // A TLS socket is ready only once its certificate was verified.
+        handshake(socket, _success, authorizationError) {
+          if (authorizationError === null) return resolve(adapter(socket)!);
+          refuse(untrusted(url, authorizationError));
+          socket.terminate();
         },
         data: (socket, chunk) => adapter(socket)?.onData(chunk),
         drain: (socket) => adapter(socket)?.onDrain(),
