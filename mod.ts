@@ -25,6 +25,14 @@
  *
  * @module
  */
+export type {
+  AuthInfo,
+  FileUserStoreConfig,
+  JwtSignatureConfig,
+  JwtValidatorConfig,
+  ListenerAuthConfig,
+} from "./auth/listener/config.ts";
+export { hashPassword } from "./auth/password.ts";
 export { Caller } from "./dispatch/caller.ts";
 export {
   CloseFrame,

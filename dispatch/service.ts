@@ -1,3 +1,4 @@
+import type { ListenerAuthConfig } from "../auth/listener/config.ts";
 import type { BindingTarget } from "./binding.ts";
 import type { Caller } from "./caller.ts";
 import type { WebSocketError } from "./errors.ts";
@@ -103,6 +104,17 @@ export interface ServiceConfig {
    * it fails with `ConnectionError` and the connection is dropped. Default 16 MiB.
    */
   writeBufferLimit?: number;
+  /**
+   * How upgrade requests must authenticate, tried in order (Basic against a user file,
+   * Bearer JWTs); checked before the upgrade function runs. 401 without acceptable
+   * credentials, 403 without a listed scope.
+   */
+  auth?: ListenerAuthConfig[];
+  /**
+   * Origins (`https://app.example`) allowed to open connections; any other `Origin`, or
+   * none, is refused with 403 before the upgrade function runs. Unset: every origin.
+   */
+  allowedOrigins?: string[];
 }
 
 /**

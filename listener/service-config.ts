@@ -1,3 +1,4 @@
+import { type AuthOutcome, createAuthenticator } from "../auth/listener/authenticator.ts";
 import { type DispatchSettings, resolveDispatchSettings } from "../dispatch/dispatch-config.ts";
 import type { ServiceConfig } from "../dispatch/service.ts";
 import { isToken } from "../frame/header-lists.ts";
@@ -11,6 +12,31 @@ export interface ResolvedServiceConfig {
   closureTimeout: number;
   writeBufferLimit: number;
   dispatch: DispatchSettings;
+  authenticate: ((request: Request) => Promise<AuthOutcome>) | undefined;
+  /** Lower-case origins allowed, or undefined for any. */
+  allowedOrigins: Set<string> | undefined;
+}
+
+function resolveOrigins(origins: unknown): Set<string> | undefined {
+  if (origins === undefined) return undefined;
+  if (!Array.isArray(origins)) throw new TypeError("allowedOrigins must be an array of origins");
+  return new Set(origins.map((origin) => {
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(origin);
+    } catch {
+      // Reported below.
+    }
+    if (
+      parsed === undefined || parsed.origin === "null" ||
+      parsed.origin !== origin.toLowerCase().replace(/\/$/, "")
+    ) {
+      throw new TypeError(
+        `allowedOrigins: ${JSON.stringify(origin)} is not an origin such as https://app.example`,
+      );
+    }
+    return parsed.origin;
+  }));
 }
 
 const DEFAULT_MAX_FRAME_SIZE = 65536;
@@ -65,5 +91,7 @@ export function resolveServiceConfig(config: ServiceConfig = {}): ResolvedServic
     closureTimeout,
     writeBufferLimit: size("writeBufferLimit", config.writeBufferLimit, DEFAULT_WRITE_BUFFER_LIMIT),
     dispatch: resolveDispatchSettings(config),
+    authenticate: config.auth === undefined ? undefined : createAuthenticator(config.auth),
+    allowedOrigins: resolveOrigins(config.allowedOrigins),
   };
 }

@@ -1,3 +1,4 @@
+import type { AuthInfo } from "../auth/listener/config.ts";
 import { ConnectionError, UpgradeError } from "../dispatch/errors.ts";
 import { serviceProblem } from "../dispatch/dispatch-config.ts";
 import type { Service } from "../dispatch/service.ts";
@@ -29,6 +30,8 @@ export interface UpgradeContext {
   headers: Headers;
   /** The attached path pattern that matched. */
   path: string;
+  /** Who the request authenticated as, when the service has `auth`. */
+  auth?: AuthInfo;
 }
 
 /**
@@ -113,6 +116,18 @@ export async function handleUpgradeRequest(
   if ("status" in offer) return refuse(host, offer);
 
   const { upgrade, config } = match.route.value;
+  if (config.allowedOrigins !== undefined) {
+    const origin = request.headers.get("origin")?.toLowerCase();
+    if (origin === undefined || !config.allowedOrigins.has(origin)) {
+      return refuse(host, { status: 403, message: "Forbidden: this origin may not connect" });
+    }
+  }
+  let auth: AuthInfo | undefined;
+  if (config.authenticate !== undefined) {
+    const outcome = await config.authenticate(request);
+    if (!outcome.ok) return refuse(host, outcome);
+    auth = outcome.info;
+  }
   const responseHeaders = new Headers();
   let outcome: Service | Response;
   try {
@@ -121,6 +136,7 @@ export async function handleUpgradeRequest(
       query: url.searchParams,
       headers: responseHeaders,
       path: match.route.path,
+      auth,
     });
   } catch (error) {
     if (error instanceof UpgradeError) {

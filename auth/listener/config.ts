@@ -1,0 +1,101 @@
+/**
+ * Basic auth against users kept in a JSON file: `{ "users": [{ "username": "alice",
+ * "password": "<hashPassword() output>", "scopes": ["read"] }] }`. The file is read when the
+ * service is attached; attach again to pick up changes.
+ *
+ * @example
+ * ```ts
+ * import type { FileUserStoreConfig } from "@tether/websocket";
+ * const store: FileUserStoreConfig = { path: "./users.json" };
+ * ```
+ */
+export interface FileUserStoreConfig {
+  /** Path of the JSON user file. */
+  path: string;
+}
+
+/**
+ * Where a JWT's signature is checked: exactly one of a JWKS URL (keys cached, fetched again
+ * for an unknown `kid`), a PEM certificate or public key (text or file path), or a shared
+ * secret for HMAC.
+ *
+ * @example
+ * ```ts
+ * import type { JwtSignatureConfig } from "@tether/websocket";
+ * const jwks: JwtSignatureConfig = { jwksUrl: "https://issuer.example/.well-known/jwks.json" };
+ * ```
+ */
+export interface JwtSignatureConfig {
+  /** A JWKS endpoint. */
+  jwksUrl?: string;
+  /** A PEM certificate (`-----BEGIN CERTIFICATE-----`) or the path of one. */
+  certificate?: string;
+  /** A PEM SPKI public key (`-----BEGIN PUBLIC KEY-----`) or the path of one. */
+  publicKey?: string;
+  /** A shared secret for HS256/384/512. */
+  secret?: string;
+}
+
+/**
+ * Bearer auth with JWTs.
+ *
+ * @example
+ * ```ts
+ * import type { JwtValidatorConfig } from "@tether/websocket";
+ * const jwt: JwtValidatorConfig = {
+ *   issuer: "https://issuer.example",
+ *   audience: "chat",
+ *   clockSkew: 30,
+ *   signatureConfig: { secret: "a long random shared secret" },
+ * };
+ * ```
+ */
+export interface JwtValidatorConfig {
+  /** The `iss` a token must have. */
+  issuer?: string;
+  /** The `aud` a token must have (one of them). */
+  audience?: string | string[];
+  /** Seconds of leeway for `exp` and `nbf`. Default 0. */
+  clockSkew?: number;
+  /** How the signature is checked. */
+  signatureConfig: JwtSignatureConfig;
+  /** The claim holding the scopes (a space-separated string or an array). Default "scope". */
+  scopeKey?: string;
+}
+
+/**
+ * One way a service accepts credentials, and the scopes it asks for (any one of them
+ * suffices; none listed: authenticated is enough).
+ *
+ * @example
+ * ```ts
+ * import type { ListenerAuthConfig } from "@tether/websocket";
+ * const auth: ListenerAuthConfig[] = [
+ *   { fileUserStoreConfig: { path: "./users.json" }, scopes: ["chat"] },
+ *   { jwtValidatorConfig: { signatureConfig: { secret: "shared secret" } } },
+ * ];
+ * ```
+ */
+export type ListenerAuthConfig =
+  | { fileUserStoreConfig: FileUserStoreConfig; scopes?: string[] }
+  | { jwtValidatorConfig: JwtValidatorConfig; scopes?: string[] };
+
+/**
+ * Who an upgrade request was authenticated as, for the upgrade function.
+ *
+ * @example
+ * ```ts
+ * import type { AuthInfo } from "@tether/websocket";
+ * const greet = (auth: AuthInfo | undefined) => `hello ${auth?.subject ?? "stranger"}`;
+ * ```
+ */
+export interface AuthInfo {
+  /** "Basic" or "Bearer". */
+  scheme: "Basic" | "Bearer";
+  /** The user name, or the token's `sub`. */
+  subject: string | undefined;
+  /** The scopes the user or token has. */
+  scopes: string[];
+  /** A JWT's claims. */
+  claims?: Record<string, unknown>;
+}
