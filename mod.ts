@@ -80,6 +80,12 @@ export type {
 } from "./listener/config.ts";
 export type { BunServerWebSocket, BunWebSocketHandler } from "./connection/bun-api.ts";
 export { Listener } from "./listener/listener.ts";
+export type {
+  BearerTokenConfig,
+  ClientAuthConfig,
+  CredentialsConfig,
+  JwtIssuerConfig,
+} from "./client/auth.ts";
 export { Client } from "./client/client.ts";
 export type {
   ClientConfiguration,

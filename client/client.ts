@@ -333,11 +333,13 @@ export class Client implements AsyncIterable<string | Uint8Array> {
       }
       if (this.#closing) throw closedError();
       try {
+        const authorization = await this.#settings.authorization?.();
         const handshake = await this.#transport({
           url: this.#url,
           settings: this.#settings,
           autoPong: typeof this.#settings.pingPongHandler?.onPing !== "function",
           signal: this.#attempts.signal,
+          authorization,
         });
         this.#response = handshake.response;
         if (this.#closing) {

@@ -1,4 +1,5 @@
 import { isToken } from "../frame/header-lists.ts";
+import { type AuthorizationSource, type ClientAuthConfig, resolveClientAuth } from "./auth.ts";
 import type { Client } from "./client.ts";
 import { checkRequestHeaders, type Cookie } from "./handshake.ts";
 import { resolveRetry, type RetrySettings } from "./retry.ts";
@@ -128,6 +129,8 @@ export interface ClientConfiguration {
   validation?: boolean;
   /** TLS settings for `wss://`. */
   secureSocket?: ClientSecureSocket;
+  /** Credentials for the upgrade request's `Authorization` header. */
+  auth?: ClientAuthConfig;
   /**
    * `"frames"`: our wire layer on the runtime's sockets; `"whatwg"`: the global
    * `WebSocket`; `"auto"` (the default): frames where the runtime has sockets.
@@ -151,6 +154,8 @@ export interface ClientSettings {
   pingPongHandler: PingPongService | undefined;
   retry: RetrySettings | undefined;
   validation: boolean;
+  /** Makes the `Authorization` header of each connection attempt. */
+  authorization: AuthorizationSource | undefined;
 }
 
 const DEFAULT_MAX_FRAME_SIZE = 65536;
@@ -248,6 +253,9 @@ function checkWhatwgConfig(config: ClientConfiguration): void {
   if (config.secureSocket !== undefined) {
     refuse("secureSocket", "the global WebSocket uses the platform's TLS settings");
   }
+  if (config.auth !== undefined) {
+    refuse("auth", "the global WebSocket cannot send an Authorization header");
+  }
 }
 
 /** Checks a client configuration and fills in the defaults; bad values throw. */
@@ -273,6 +281,12 @@ export function resolveClientConfig(config: ClientConfiguration = {}): ClientSet
   }
   if (!Array.isArray(cookies)) throw new TypeError("cookies must be an array");
   checkRequestHeaders(customHeaders, cookies);
+  if (
+    config.auth !== undefined &&
+    Object.keys(customHeaders).some((name) => name.toLowerCase() === "authorization")
+  ) {
+    throw new TypeError("auth and an Authorization custom header cannot both be set");
+  }
   checkSecureSocket(config.secureSocket);
   const readTimeout = seconds("readTimeout", config.readTimeout, -1);
   const writeTimeout = seconds("writeTimeout", config.writeTimeout, -1);
@@ -316,5 +330,6 @@ export function resolveClientConfig(config: ClientConfiguration = {}): ClientSet
     pingPongHandler: checkPingPongHandler(config.pingPongHandler),
     retry: resolveRetry(config.retryConfig),
     validation: boolean("validation", config.validation, true),
+    authorization: resolveClientAuth(config.auth),
   };
 }

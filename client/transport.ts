@@ -11,6 +11,8 @@ export interface TransportRequest {
   autoPong: boolean;
   /** Aborted when the client is closed while the attempt is under way. */
   signal: AbortSignal;
+  /** The `Authorization` header for this attempt, from the client's `auth`. */
+  authorization: string | undefined;
 }
 
 /** A completed opening handshake. */

@@ -51,7 +51,9 @@ export const framesTransport: Transport = async (request) => {
     url,
     key,
     protocols: settings.subProtocols,
-    headers: settings.customHeaders,
+    headers: request.authorization === undefined
+      ? settings.customHeaders
+      : { ...settings.customHeaders, Authorization: request.authorization },
     cookies: settings.cookies,
     extensions: deflate === undefined ? "" : createDeflateOffer(deflate),
   });
