@@ -1,6 +1,6 @@
 import { createPrivateKey, type KeyObject } from "node:crypto";
 import { SignJWT } from "jose";
-import { pemText } from "../auth/listener/pem.ts";
+import { pemText } from "../auth/pem.ts";
 import { AuthError } from "../dispatch/errors.ts";
 
 /**

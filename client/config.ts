@@ -1,4 +1,5 @@
 import { isToken } from "../frame/header-lists.ts";
+import { readConnectionLimits, readFiniteNumber } from "../frame/limits.ts";
 import { type AuthorizationSource, type ClientAuthConfig, resolveClientAuth } from "./auth.ts";
 import type { Client } from "./client.ts";
 import { checkRequestHeaders, type Cookie } from "./handshake.ts";
@@ -158,28 +159,8 @@ export interface ClientSettings {
   authorization: AuthorizationSource | undefined;
 }
 
-const DEFAULT_MAX_FRAME_SIZE = 65536;
-const DEFAULT_MAX_MESSAGE_SIZE = 16 * 1024 * 1024;
-const DEFAULT_WRITE_BUFFER_LIMIT = 16 * 1024 * 1024;
 const DEFAULT_HANDSHAKE_TIMEOUT = 300;
 const TRANSPORTS = new Set(["auto", "frames", "whatwg"]);
-
-/** A finite number of seconds, or a `TypeError` naming the field. */
-export function seconds(name: string, value: unknown, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== "number" || !Number.isFinite(value)) {
-    throw new TypeError(`${name} must be a finite number of seconds, got ${value}`);
-  }
-  return value;
-}
-
-function byteSize(name: string, value: unknown, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== "number" || !Number.isInteger(value) || value <= 0) {
-    throw new RangeError(`${name} must be a positive integer number of bytes, got ${value}`);
-  }
-  return value;
-}
 
 function boolean(name: string, value: unknown, fallback: boolean): boolean {
   if (value === undefined) return fallback;
@@ -188,7 +169,7 @@ function boolean(name: string, value: unknown, fallback: boolean): boolean {
 }
 
 /** Whether this runtime can open raw TCP connections for the frames transport. */
-export function hasSockets(): boolean {
+function hasSockets(): boolean {
   const runtime = globalThis as { Deno?: { connect?: unknown }; Bun?: { connect?: unknown } };
   return typeof runtime.Deno?.connect === "function" || typeof runtime.Bun?.connect === "function";
 }
@@ -288,18 +269,14 @@ export function resolveClientConfig(config: ClientConfiguration = {}): ClientSet
     throw new TypeError("auth and an Authorization custom header cannot both be set");
   }
   checkSecureSocket(config.secureSocket);
-  const readTimeout = seconds("readTimeout", config.readTimeout, -1);
-  const writeTimeout = seconds("writeTimeout", config.writeTimeout, -1);
-  const handshakeTimeout = seconds(
+  const readTimeout = readFiniteNumber("readTimeout", config.readTimeout, -1);
+  const writeTimeout = readFiniteNumber("writeTimeout", config.writeTimeout, -1);
+  const handshakeTimeout = readFiniteNumber(
     "handShakeTimeout",
     config.handShakeTimeout,
     DEFAULT_HANDSHAKE_TIMEOUT,
   );
-  const frameSetting = config.maxFrameSize ?? 0;
-  if (typeof frameSetting !== "number" || !Number.isInteger(frameSetting)) {
-    throw new RangeError(`maxFrameSize must be an integer, got ${frameSetting}`);
-  }
-  const maxFrameSize = frameSetting > 0 ? frameSetting : DEFAULT_MAX_FRAME_SIZE;
+  const limits = readConnectionLimits(config);
   const chosen = transport === "auto" ? (hasSockets() ? "frames" : "whatwg") : transport;
   if (chosen === "frames" && !hasSockets()) {
     throw new TypeError(
@@ -316,16 +293,7 @@ export function resolveClientConfig(config: ClientConfiguration = {}): ClientSet
     writeTimeoutMs: writeTimeout > 0 ? writeTimeout * 1000 : 0,
     handshakeTimeoutMs: (handshakeTimeout < 0 ? DEFAULT_HANDSHAKE_TIMEOUT : handshakeTimeout) *
       1000,
-    maxFrameSize,
-    maxMessageSize: Math.max(
-      byteSize("maxMessageSize", config.maxMessageSize, DEFAULT_MAX_MESSAGE_SIZE),
-      maxFrameSize,
-    ),
-    writeBufferLimit: byteSize(
-      "writeBufferLimit",
-      config.writeBufferLimit,
-      DEFAULT_WRITE_BUFFER_LIMIT,
-    ),
+    ...limits,
     compression: boolean("webSocketCompressionEnabled", config.webSocketCompressionEnabled, true),
     pingPongHandler: checkPingPongHandler(config.pingPongHandler),
     retry: resolveRetry(config.retryConfig),

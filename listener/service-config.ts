@@ -2,6 +2,7 @@ import { type AuthOutcome, createAuthenticator } from "../auth/listener/authenti
 import { type DispatchSettings, resolveDispatchSettings } from "../dispatch/dispatch-config.ts";
 import type { ServiceConfig } from "../dispatch/service.ts";
 import { isToken } from "../frame/header-lists.ts";
+import { readConnectionLimits, readFiniteNumber } from "../frame/limits.ts";
 
 /** A service configuration with every default filled in and every value checked. */
 export interface ResolvedServiceConfig {
@@ -39,44 +40,18 @@ function resolveOrigins(origins: unknown): Set<string> | undefined {
   }));
 }
 
-const DEFAULT_MAX_FRAME_SIZE = 65536;
-const DEFAULT_MAX_MESSAGE_SIZE = 16 * 1024 * 1024;
-const DEFAULT_WRITE_BUFFER_LIMIT = 16 * 1024 * 1024;
-
-function finiteNumber(name: string, value: unknown): number {
-  if (typeof value !== "number" || !Number.isFinite(value)) {
-    throw new TypeError(`${name} must be a finite number, got ${value}`);
-  }
-  return value;
-}
-
-function size(name: string, value: number | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (!Number.isInteger(value) || value <= 0) {
-    throw new RangeError(`${name} must be a positive integer number of bytes, got ${value}`);
-  }
-  return value;
-}
-
 /** Checks a service configuration and fills in the defaults; bad values throw. */
 export function resolveServiceConfig(config: ServiceConfig = {}): ResolvedServiceConfig {
   const subProtocols = config.subProtocols ?? [];
   if (!Array.isArray(subProtocols) || !subProtocols.every((name) => isToken(name))) {
     throw new TypeError("subProtocols must be an array of HTTP tokens");
   }
-  const idleTimeout = finiteNumber("idleTimeout", config.idleTimeout ?? 0);
-  const frameSetting = finiteNumber("maxFrameSize", config.maxFrameSize ?? 0);
-  if (!Number.isInteger(frameSetting)) {
-    throw new RangeError(`maxFrameSize must be an integer, got ${frameSetting}`);
-  }
-  const maxFrameSize = frameSetting > 0 ? frameSetting : DEFAULT_MAX_FRAME_SIZE;
-  const maxMessageSize = Math.max(
-    size("maxMessageSize", config.maxMessageSize, DEFAULT_MAX_MESSAGE_SIZE),
-    maxFrameSize,
-  );
-  const closureTimeout = finiteNumber(
+  const idleTimeout = readFiniteNumber("idleTimeout", config.idleTimeout, 0);
+  const limits = readConnectionLimits(config);
+  const closureTimeout = readFiniteNumber(
     "connectionClosureTimeout",
-    config.connectionClosureTimeout ?? 60,
+    config.connectionClosureTimeout,
+    60,
   );
   if (closureTimeout < 0 && closureTimeout !== -1) {
     throw new RangeError(
@@ -86,10 +61,8 @@ export function resolveServiceConfig(config: ServiceConfig = {}): ResolvedServic
   return {
     subProtocols,
     idleTimeoutMs: idleTimeout > 0 ? Math.round(idleTimeout * 1000) : 0,
-    maxFrameSize,
-    maxMessageSize,
+    ...limits,
     closureTimeout,
-    writeBufferLimit: size("writeBufferLimit", config.writeBufferLimit, DEFAULT_WRITE_BUFFER_LIMIT),
     dispatch: resolveDispatchSettings(config),
     authenticate: config.auth === undefined ? undefined : createAuthenticator(config.auth),
     allowedOrigins: resolveOrigins(config.allowedOrigins),

@@ -1,7 +1,7 @@
 import { createPublicKey, type KeyObject } from "node:crypto";
 import { createRemoteJWKSet, type JWTPayload, jwtVerify, type JWTVerifyGetKey } from "jose";
 import type { JwtValidatorConfig } from "./config.ts";
-import { pemText } from "./pem.ts";
+import { pemText } from "../pem.ts";
 import type { Verdict } from "./verdict.ts";
 
 const ASYMMETRIC = [
@@ -20,7 +20,7 @@ const ASYMMETRIC = [
 const HMAC = ["HS256", "HS384", "HS512"];
 
 /** The scopes in a claim: a space-separated string or an array of strings. */
-export function scopesOf(claim: unknown): string[] {
+function scopesOf(claim: unknown): string[] {
   if (typeof claim === "string") return claim.split(" ").filter((scope) => scope !== "");
   if (Array.isArray(claim)) return claim.filter((scope) => typeof scope === "string");
   return [];
