@@ -88,8 +88,13 @@ export type {
 } from "./client/auth.ts";
 export { Client } from "./client/client.ts";
 export type {
-  ClientConfiguration,
+  CertKey,
   ClientSecureSocket,
+  ListenerSecureSocket,
+  TlsProtocol,
+} from "./connection/tls-settings.ts";
+export type {
+  ClientConfiguration,
   ClientTransportName,
   PingPongService,
   RetryConfig,

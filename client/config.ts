@@ -1,3 +1,8 @@
+import {
+  type ClientSecureSocket,
+  type ClientTlsSettings,
+  resolveClientTls,
+} from "../connection/tls-settings.ts";
 import { isToken } from "../frame/header-lists.ts";
 import { readConnectionLimits, readFiniteNumber } from "../frame/limits.ts";
 import { type AuthorizationSource, type ClientAuthConfig, resolveClientAuth } from "./auth.ts";
@@ -47,38 +52,6 @@ export interface RetryConfig {
   backOffFactor?: number;
   /** The longest delay, in seconds. Default 30. */
   maxWaitInterval?: number;
-}
-
-/**
- * TLS settings of a client. `wss://` URLs are verified against the runtime's trusted
- * certificates; the fields below are reserved for custom TLS settings, which this version
- * refuses rather than ignores.
- *
- * @example
- * ```ts
- * import type { ClientSecureSocket } from "@tether/websocket";
- * const tls: ClientSecureSocket = {};
- * ```
- */
-export interface ClientSecureSocket {
-  /** `false` would trust any certificate. */
-  enable?: boolean;
-  /** A trusted CA certificate (file path or PEM). */
-  cert?: string;
-  /** A client certificate and its key, for mutual TLS. */
-  key?: { certFile: string; keyFile: string };
-  /** Whether the certificate must name the host. */
-  verifyHostName?: boolean;
-  /** The name sent as SNI and checked against the certificate. */
-  serverName?: string;
-  /** Protocol versions. */
-  protocol?: { name: string; versions?: string[] };
-  /** Cipher suites. */
-  ciphers?: string[];
-  /** Seconds the TLS handshake may take. */
-  handshakeTimeout?: number;
-  /** Seconds a TLS session may be resumed for. */
-  sessionTimeout?: number;
 }
 
 /** Which implementation a client runs on. */
@@ -157,6 +130,8 @@ export interface ClientSettings {
   validation: boolean;
   /** Makes the `Authorization` header of each connection attempt. */
   authorization: AuthorizationSource | undefined;
+  /** Custom TLS settings for `wss://`; undefined uses the runtime's own. */
+  tls: ClientTlsSettings | undefined;
 }
 
 const DEFAULT_HANDSHAKE_TIMEOUT = 300;
@@ -186,20 +161,6 @@ function checkPingPongHandler(handler: unknown): PingPongService | undefined {
     }
   }
   return handler as PingPongService;
-}
-
-function checkSecureSocket(secureSocket: unknown): void {
-  if (secureSocket === undefined) return;
-  if (typeof secureSocket !== "object" || secureSocket === null) {
-    throw new TypeError("secureSocket must be an object");
-  }
-  const fields = Object.keys(secureSocket);
-  if (fields.length > 0) {
-    throw new TypeError(
-      `secureSocket.${fields[0]} is not supported yet: wss:// connections are verified ` +
-        "against the runtime's trusted certificates only",
-    );
-  }
 }
 
 /**
@@ -268,7 +229,7 @@ export function resolveClientConfig(config: ClientConfiguration = {}): ClientSet
   ) {
     throw new TypeError("auth and an Authorization custom header cannot both be set");
   }
-  checkSecureSocket(config.secureSocket);
+  const tls = config.secureSocket === undefined ? undefined : resolveClientTls(config.secureSocket);
   const readTimeout = readFiniteNumber("readTimeout", config.readTimeout, -1);
   const writeTimeout = readFiniteNumber("writeTimeout", config.writeTimeout, -1);
   const handshakeTimeout = readFiniteNumber(
@@ -299,5 +260,6 @@ export function resolveClientConfig(config: ClientConfiguration = {}): ClientSet
     retry: resolveRetry(config.retryConfig),
     validation: boolean("validation", config.validation, true),
     authorization: resolveClientAuth(config.auth),
+    tls,
   };
 }

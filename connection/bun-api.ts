@@ -117,10 +117,24 @@ export interface BunWebSocketHandler {
 }
 
 /** The options of `Bun.serve` the bun engine sets. */
+/** The TLS options of `Bun.serve` the bun engine uses. */
+export interface BunServeTls {
+  cert: string;
+  key: string;
+  ca?: string;
+  requestCert?: boolean;
+  rejectUnauthorized?: boolean;
+  ciphers?: string;
+  /** OpenSSL `SSL_OP_*` flags; the bun engine turns protocol versions off with them. */
+  secureOptions?: number;
+}
+
+/** The options of `Bun.serve` the bun engine uses. */
 export interface BunServeOptions {
   hostname: string;
   port: number;
   idleTimeout: number;
+  tls?: BunServeTls;
   fetch(request: Request, server: BunServer): Response | Promise<Response> | undefined;
   error?(error: Error): Response;
   websocket: BunWebSocketHandler;

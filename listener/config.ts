@@ -1,3 +1,9 @@
+import {
+  type ListenerSecureSocket,
+  resolveServerTls,
+  type ServerTlsSettings,
+} from "../connection/tls-settings.ts";
+
 /**
  * The server engines: `bun` is Bun.serve's native WebSocket, `frames` is this library's
  * wire layer on raw sockets (Deno and Bun), `deno` is Deno.serve with
@@ -64,8 +70,8 @@ export interface ListenerConfiguration {
   host?: string;
   /** See {@link ListenerHttp1Settings}. */
   http1Settings?: ListenerHttp1Settings;
-  /** TLS settings. Not supported yet: setting it throws. */
-  secureSocket?: Record<string, unknown>;
+  /** TLS settings: with them the listener serves `wss://` only. */
+  secureSocket?: ListenerSecureSocket;
   /** Seconds allowed for the whole upgrade request to arrive; 0 disables. Default 120. */
   timeout?: number;
   /** The `Server` header of every response. Default "tether". */
@@ -88,6 +94,7 @@ export interface ResolvedListenerConfig {
   maxUriLength: number;
   maxHeaderSize: number;
   maxEntityBodySize: number;
+  tls?: ServerTlsSettings;
 }
 
 function positiveInteger(name: string, value: number | undefined, fallback: number): number {
@@ -100,11 +107,6 @@ function positiveInteger(name: string, value: number | undefined, fallback: numb
 
 /** Checks a listener configuration and fills in the defaults; bad values throw. */
 export function resolveListenerConfig(config: ListenerConfiguration): ResolvedListenerConfig {
-  if (config.secureSocket !== undefined) {
-    throw new Error(
-      "secureSocket is not supported yet: TLS on the listener arrives with the security release",
-    );
-  }
   const host = config.host ?? "0.0.0.0";
   if (typeof host !== "string" || host === "") {
     throw new TypeError(`host must be a non-empty string, got ${host}`);
@@ -146,5 +148,6 @@ export function resolveListenerConfig(config: ListenerConfiguration): ResolvedLi
     maxUriLength: positiveInteger("requestLimits.maxUriLength", limits.maxUriLength, 4096),
     maxHeaderSize: positiveInteger("requestLimits.maxHeaderSize", limits.maxHeaderSize, 8192),
     maxEntityBodySize,
+    tls: config.secureSocket === undefined ? undefined : resolveServerTls(config.secureSocket),
   };
 }

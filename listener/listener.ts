@@ -12,6 +12,7 @@ import {
 import type { BunWebSocketHandler } from "../connection/bun-api.ts";
 import type { Connection } from "../connection/connection.ts";
 import type { Engine } from "./engines/engine.ts";
+import { checkEngineTls } from "./engines/tls-support.ts";
 import { RouteTable, validatePath } from "./routes.ts";
 import { type ResolvedServiceConfig, resolveServiceConfig } from "./service-config.ts";
 import {
@@ -65,7 +66,8 @@ async function loadEngine(name: EngineName, config: ResolvedListenerConfig): Pro
     }
     case "frames": {
       const { FramesEngine } = await import("./engines/frames/server.ts");
-      const { listenBun, listenDeno } = await import("./engines/frames/listen.ts");
+      const { listenBun, listenDeno, listenNodeTls } = await import("./engines/frames/listen.ts");
+      if (config.tls !== undefined) return new FramesEngine(listenNodeTls(config.tls));
       return new FramesEngine(runtimeName() === "bun" ? listenBun : listenDeno);
     }
   }
@@ -116,11 +118,18 @@ export class Listener {
           refuse(this.#host, { status: 404, message: `no service at ${c.req.path}` });
       });
     } else if (portOrApp instanceof Hono) {
+      if (this.#config.tls !== undefined) {
+        throw new TypeError(
+          "secureSocket needs a listener that owns its port; a Hono app you serve yourself " +
+            "gets TLS from the server that runs it",
+        );
+      }
       this.#app = portOrApp;
     } else {
       throw new TypeError("a listener needs a port number or a Hono app");
     }
     this.engine = chooseEngine(config.engine, this.#requestedPort !== undefined);
+    if (this.#config.tls !== undefined) checkEngineTls(this.engine, this.#config.tls);
     const runningEngine = () => this.#state === "started" ? this.#engine : undefined;
     this.#host = {
       config: this.#config,
@@ -212,6 +221,7 @@ export class Listener {
           maxHeaderSize: config.maxHeaderSize,
           compression: config.compression,
           responseHeaders: new Headers({ server: config.server }),
+          tls: config.tls,
         });
       } catch (error) {
         this.#state = "new";

@@ -274,7 +274,6 @@ test("configuration mistakes are refused when the listener is made or a service 
     () => new Listener(0, { http1Settings: { keepAlive: "SOMETIMES" as "AUTO" } }),
     /keepAlive must be AUTO, ALWAYS or NEVER/,
   );
-  assert.throws(() => new Listener(0, { secureSocket: {} }), /secureSocket is not supported yet/);
   assert.throws(() => new Listener(0, { engine: "nginx" as "bun" }), /engine must be/);
   const listener = new Listener(0);
   assert.throws(() => listener.attach("ws", echo), /must start with "\/"/);

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { type AddressInfo, connect, createServer, type Server, type Socket } from "node:net";
+import process from "node:process";
 import {
   Client,
   type ClientConfiguration,
@@ -493,4 +494,19 @@ export async function openPair(
   const { server, connecting, peer } = await rawPair(config);
   await peer.acceptUpgrade();
   return { server, client: await within(connecting, "the client to connect"), peer };
+}
+
+/**
+ * The directory of the certificate files `npm test` makes for each run
+ * (scripts/test-certs.mjs): ca, server (localhost, 127.0.0.1), other-host, expired, client
+ * and self-signed, each as NAME.pem and NAME.key. Both runtimes trust the test CA.
+ */
+export function testCertificates(): string {
+  const dir = process.env.TETHER_TEST_CERTS;
+  if (!dir) {
+    throw new Error(
+      "TETHER_TEST_CERTS is not set: run the tests with `npm test`, which makes them",
+    );
+  }
+  return dir;
 }

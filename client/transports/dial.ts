@@ -2,6 +2,8 @@ import { bunRuntime, type BunSocket } from "../../connection/bun-api.ts";
 import { BunByteSocket } from "../../connection/bun-socket.ts";
 import type { ByteSocket } from "../../connection/byte-socket.ts";
 import { DenoByteSocket } from "../../connection/deno-socket.ts";
+import { NodeByteSocket } from "../../connection/node-socket.ts";
+import type { ClientTlsSettings } from "../../connection/tls-settings.ts";
 import { ConnectionError, SslError } from "../../dispatch/errors.ts";
 import type { WebSocketUrl } from "../handshake.ts";
 
@@ -101,8 +103,77 @@ function dialBun(url: WebSocketUrl): Promise<ByteSocket> {
   });
 }
 
-/** Opens a raw connection to the URL's host on this runtime. */
-export function dial(url: WebSocketUrl): Promise<ByteSocket> {
+/** Errors `node:net` raises before any TLS byte is exchanged. */
+const NETWORK_ERRORS = /^(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|ETIMEDOUT)$/;
+
+/**
+ * Opens a TLS connection with `node:tls`, which on Deno and Bun alike honours every client
+ * setting: extra trusted CAs, a client certificate, no verification, SNI, versions, ciphers.
+ */
+async function dialNodeTls(url: WebSocketUrl, tls: ClientTlsSettings): Promise<ByteSocket> {
+  const nodeTls = await import("node:tls");
+  const { isIP } = await import("node:net");
+  let ca: string[] | undefined;
+  if (tls.ca !== undefined) {
+    // getCACertificates includes the CAs added through NODE_EXTRA_CA_CERTS or DENO_CERT.
+    const runtime = nodeTls.getCACertificates?.("default") ?? [...nodeTls.rootCertificates];
+    ca = tls.trustRuntimeCertificates ? [...runtime, tls.ca] : [tls.ca];
+  }
+  if (!tls.verifyCertificate) {
+    console.warn(
+      `[tether] insecure: secureSocket.enable is false, so any certificate is trusted for ${url.host}`,
+    );
+  }
+  const serverName = tls.serverName ?? url.hostname;
+  return new Promise((resolve, reject) => {
+    const socket = nodeTls.connect({
+      host: url.hostname,
+      port: url.port,
+      servername: isIP(serverName) === 0 ? serverName : undefined,
+      ca,
+      cert: tls.cert,
+      key: tls.key,
+      rejectUnauthorized: tls.verifyCertificate,
+      checkServerIdentity: tls.verifyHostName
+        ? (_host, certificate) => nodeTls.checkServerIdentity(serverName, certificate)
+        : () => undefined,
+      minVersion: tls.minVersion,
+      maxVersion: tls.maxVersion,
+      ciphers: tls.ciphers,
+    });
+    const timer = tls.handshakeTimeoutMs > 0
+      ? setTimeout(() => {
+        socket.destroy();
+        reject(
+          new SslError(
+            `TLS handshake with ${url.host} did not finish within ${
+              tls.handshakeTimeoutMs / 1000
+            } s`,
+          ),
+        );
+      }, tls.handshakeTimeoutMs)
+      : undefined;
+    const failed = (error: Error & { code?: string }) => {
+      clearTimeout(timer);
+      reject(
+        NETWORK_ERRORS.test(error.code ?? "") ? unreachable(url, error) : untrusted(url, error),
+      );
+    };
+    socket.once("error", failed);
+    socket.once("secureConnect", () => {
+      clearTimeout(timer);
+      socket.off("error", failed);
+      resolve(new NodeByteSocket(socket, true));
+    });
+  });
+}
+
+/**
+ * Opens a raw connection to the URL's host on this runtime: with the runtime's own sockets,
+ * or with `node:tls` when a `wss://` URL comes with TLS settings.
+ */
+export function dial(url: WebSocketUrl, tls: ClientTlsSettings | undefined): Promise<ByteSocket> {
+  if (url.secure && tls !== undefined) return dialNodeTls(url, tls);
   if (typeof (globalThis as { Deno?: unknown }).Deno !== "undefined") return dialDeno(url);
   return dialBun(url);
 }

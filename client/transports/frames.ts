@@ -61,7 +61,7 @@ export const framesTransport: Transport = async (request) => {
   let socket: ByteSocket | undefined;
   let expired = false;
   const attempt = async (): Promise<Handshake> => {
-    const opened = await dial(url);
+    const opened = await dial(url, settings.tls);
     if (expired) {
       opened.destroy();
       throw new HandshakeTimedOut("the handshake timed out");

@@ -3,6 +3,7 @@ import {
   bunRuntime,
   type BunServer,
   type BunServerWebSocket,
+  type BunServeTls,
   type BunWebSocketHandler,
 } from "../../connection/bun-api.ts";
 import type {
@@ -10,20 +11,43 @@ import type {
   ConnectionEvents,
   ConnectionOptions,
 } from "../../connection/connection.ts";
+import type { ServerTlsSettings } from "../../connection/tls-settings.ts";
 import type { Acceptance, Engine, FetchHandler, ServeOptions } from "./engine.ts";
 
 const RESOLVED = Promise.resolve();
+// OpenSSL's (and BoringSSL's) SSL_OP_NO_TLSv1, _TLSv1_1, _TLSv1_2 and _TLSv1_3.
+const NO_TLS_1_0 = 0x04000000;
+const NO_TLS_1_1 = 0x10000000;
+const NO_TLS_1_2 = 0x08000000;
+const NO_TLS_1_3 = 0x20000000;
+
+/** Listener TLS settings as `Bun.serve` options; versions become `secureOptions` flags. */
+function bunServeTls(tls: ServerTlsSettings): BunServeTls {
+  let secureOptions = NO_TLS_1_0 | NO_TLS_1_1;
+  if (tls.minVersion === "TLSv1.3") secureOptions |= NO_TLS_1_2;
+  if (tls.maxVersion === "TLSv1.2") secureOptions |= NO_TLS_1_3;
+  return {
+    cert: tls.cert,
+    key: tls.key,
+    ca: tls.clientCa,
+    requestCert: tls.verifyClient !== undefined,
+    rejectUnauthorized: tls.verifyClient === "REQUIRE",
+    ciphers: tls.ciphers,
+    secureOptions,
+  };
+}
 const encoder = new TextEncoder();
 
 /** What the bun engine keeps in `ws.data`. */
 interface BunSlot {
   acceptance: Acceptance;
+  secure: boolean;
   connection?: BunConnection;
 }
 
 /** One connection on Bun's native WebSocket. */
 class BunConnection implements Connection {
-  readonly secure = false;
+  readonly secure: boolean;
   readonly protocol: string;
   readonly extensions = "";
   readonly canControlPings = true;
@@ -33,8 +57,9 @@ class BunConnection implements Connection {
   #drainWaiters: (() => void)[] = [];
   #ended = false;
 
-  constructor(ws: BunServerWebSocket, acceptance: Acceptance) {
+  constructor(ws: BunServerWebSocket, acceptance: Acceptance, secure: boolean) {
     this.#ws = ws;
+    this.secure = secure;
     this.#options = acceptance.options;
     this.protocol = acceptance.protocol;
   }
@@ -160,7 +185,7 @@ export class BunEngine implements Engine {
     this.websocket = {
       open(ws) {
         const state = slot(ws);
-        const connection = new BunConnection(ws, state.acceptance);
+        const connection = new BunConnection(ws, state.acceptance, state.secure);
         state.connection = connection;
         state.acceptance.open(connection);
       },
@@ -188,7 +213,7 @@ export class BunEngine implements Engine {
     }
     const headers = new Headers(acceptance.headers);
     if (acceptance.protocol) headers.set("sec-websocket-protocol", acceptance.protocol);
-    const slot: BunSlot = { acceptance };
+    const slot: BunSlot = { acceptance, secure: request.url.startsWith("https:") };
     if (!server.upgrade(request, { headers, data: slot })) {
       return new Response("the upgrade failed", { status: 400 });
     }
@@ -204,6 +229,7 @@ export class BunEngine implements Engine {
       idleTimeout: Math.min(Math.ceil(options.timeout), 255),
       fetch: (request, server) => fetch(request, server),
       websocket: this.websocket,
+      tls: options.tls && bunServeTls(options.tls),
     });
     return Promise.resolve(this.#server.port);
   }

@@ -158,6 +158,7 @@ export class DenoEngine implements Engine {
       port: options.port,
       signal: abort.signal,
       onListen() {},
+      ...(options.tls && { cert: options.tls.cert, key: options.tls.key }),
     }, (request, info) => fetch(request, info));
     this.#abort = abort;
     this.#finished = server.finished;

@@ -1,4 +1,5 @@
 import type { Connection, ConnectionOptions } from "../../connection/connection.ts";
+import type { ServerTlsSettings } from "../../connection/tls-settings.ts";
 
 /** An upgrade the listener accepted; the engine completes it and opens the connection. */
 export interface Acceptance {
@@ -31,6 +32,8 @@ export interface ServeOptions {
   compression: boolean;
   /** Headers every plain HTTP response the engine makes by itself carries. */
   responseHeaders: Headers;
+  /** Serve TLS with these settings. */
+  tls?: ServerTlsSettings;
 }
 
 /** One way of running WebSocket connections on a runtime. */

@@ -2,6 +2,8 @@ import { bunRuntime, type BunSocket } from "../../../connection/bun-api.ts";
 import { BunByteSocket } from "../../../connection/bun-socket.ts";
 import type { ByteSocket } from "../../../connection/byte-socket.ts";
 import { DenoByteSocket } from "../../../connection/deno-socket.ts";
+import { NodeByteSocket } from "../../../connection/node-socket.ts";
+import type { ServerTlsSettings } from "../../../connection/tls-settings.ts";
 
 /** A listening TCP socket that hands each accepted connection over as a {@link ByteSocket}. */
 export interface SocketServer {
@@ -9,11 +11,11 @@ export interface SocketServer {
   close(): void;
 }
 
-/** Listens on `host:port`; throws when the address is taken. */
+/** Listens on `host:port`; fails when the address is taken. */
 export type SocketListen = (
   address: { host: string; port: number },
   onSocket: (socket: ByteSocket) => void,
-) => SocketServer;
+) => SocketServer | Promise<SocketServer>;
 
 /** `Deno.listen` as a {@link SocketListen}. */
 export const listenDeno: SocketListen = ({ host, port }, onSocket) => {
@@ -61,3 +63,47 @@ export const listenBun: SocketListen = ({ host, port }, onSocket) => {
   // stop(false) only stops accepting; sockets already open live on.
   return { port: server.port, close: () => server.stop(false) };
 };
+
+/**
+ * A `node:tls` server as a {@link SocketListen}, on Deno and Bun alike: unlike
+ * `Deno.listenTls` it verifies client certificates, and it bounds the handshake.
+ */
+export function listenNodeTls(tls: ServerTlsSettings): SocketListen {
+  return async ({ host, port }, onSocket) => {
+    const { createServer } = await import("node:tls");
+    const server = createServer({
+      cert: tls.cert,
+      key: tls.key,
+      ca: tls.clientCa,
+      requestCert: tls.verifyClient !== undefined,
+      rejectUnauthorized: tls.verifyClient === "REQUIRE",
+      minVersion: tls.minVersion,
+      maxVersion: tls.maxVersion,
+      ciphers: tls.ciphers,
+      handshakeTimeout: tls.handshakeTimeoutMs || undefined,
+    }, (socket) => {
+      // OPTIONAL lets a client without a certificate in, not one whose certificate fails.
+      const presented = socket.getPeerCertificate().raw !== undefined;
+      if (tls.verifyClient === "OPTIONAL" && presented && !socket.authorized) {
+        socket.destroy();
+        return;
+      }
+      onSocket(new NodeByteSocket(socket, true));
+    });
+    // A client that fails its handshake (or runs out of time) is dropped; the listener
+    // itself is not concerned.
+    server.on("tlsClientError", (_error, socket) => socket.destroy());
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(port, host, () => {
+        server.off("error", reject);
+        resolve();
+      });
+    });
+    const address = server.address();
+    return {
+      port: typeof address === "object" && address !== null ? address.port : port,
+      close: () => server.close(),
+    };
+  };
+}

@@ -32,12 +32,12 @@ export class FramesEngine implements Engine {
     this.#listen = listen;
   }
 
-  serve(fetch: FetchHandler, options: ServeOptions): Promise<number> {
-    this.#server = this.#listen(
+  async serve(fetch: FetchHandler, options: ServeOptions): Promise<number> {
+    this.#server = await this.#listen(
       { host: options.host, port: options.port },
       (socket) => this.#accept(socket, fetch, options),
     );
-    return Promise.resolve(this.#server.port);
+    return this.#server.port;
   }
 
   upgrade(_request: Request, acceptance: Acceptance, env: unknown): Response {
