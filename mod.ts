@@ -30,6 +30,7 @@ export type {
   FileUserStoreConfig,
   JwtSignatureConfig,
   JwtValidatorConfig,
+  LdapUserStoreConfig,
   ListenerAuthConfig,
 } from "./auth/listener/config.ts";
 export { hashPassword } from "./auth/password.ts";

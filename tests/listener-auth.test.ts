@@ -8,15 +8,13 @@ import { join } from "node:path";
 import process from "node:process";
 import { exportJWK, exportSPKI, generateKeyPair, importPKCS8, SignJWT } from "jose";
 import {
-  type AuthInfo,
-  type Caller,
   Client,
   hashPassword,
   Listener,
   type ListenerAuthConfig,
   type ServiceConfig,
 } from "../mod.ts";
-import { ENGINES, httpExchange, serve, upgradeRequest, within } from "./net-support.ts";
+import { ENGINES, guarded, within } from "./net-support.ts";
 
 const SECRET = "a shared secret that is long enough";
 const basic = (user: string, password: string) => `Basic ${btoa(`${user}:${password}`)}`;
@@ -52,18 +50,6 @@ async function userFile(): Promise<{ path: string; remove(): void }> {
     }),
   );
   return { path, remove: () => rmSync(dir, { recursive: true, force: true }) };
-}
-
-/** A listener whose upgrade function records who authenticated. */
-async function guarded(engine: Parameters<typeof serve>[0], config: ServiceConfig) {
-  const seen: (AuthInfo | undefined)[] = [];
-  const listener = await serve(engine, "/secure", (_request: Request, context) => {
-    seen.push(context.auth);
-    return { onTextMessage: (_caller: Caller, text: string) => text };
-  }, config);
-  const upgrade = (headers: Record<string, string> = {}) =>
-    httpExchange(listener.port, upgradeRequest("/secure", headers));
-  return { listener, seen, upgrade };
 }
 
 test("hashPassword: salted scrypt hashes, never the password", async () => {

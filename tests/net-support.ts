@@ -2,6 +2,8 @@ import assert from "node:assert/strict";
 import { type AddressInfo, connect, createServer, type Server, type Socket } from "node:net";
 import process from "node:process";
 import {
+  type AuthInfo,
+  type Caller,
   Client,
   type ClientConfiguration,
   computeAcceptKey,
@@ -509,4 +511,16 @@ export function testCertificates(): string {
     );
   }
   return dir;
+}
+
+/** A listener whose upgrade function records who authenticated. */
+export async function guarded(engine: EngineName, config: ServiceConfig) {
+  const seen: (AuthInfo | undefined)[] = [];
+  const listener = await serve(engine, "/secure", (_request: Request, context) => {
+    seen.push(context.auth);
+    return { onTextMessage: (_caller: Caller, text: string) => text };
+  }, config);
+  const upgrade = (headers: Record<string, string> = {}) =>
+    httpExchange(listener.port, upgradeRequest("/secure", headers));
+  return { listener, seen, upgrade };
 }

@@ -1,6 +1,7 @@
 import type { AuthInfo, ListenerAuthConfig } from "./config.ts";
 import { createFileUserStore } from "./file-user-store.ts";
 import { createJwtValidator } from "./jwt-validator.ts";
+import { createLdapUserStore } from "./ldap-user-store.ts";
 import type { Verdict } from "./verdict.ts";
 
 /** What the listener answers an upgrade request's credentials with. */
@@ -33,8 +34,10 @@ function provider(config: ListenerAuthConfig, index: number): Provider {
   if (!Array.isArray(scopes) || !scopes.every((scope) => typeof scope === "string")) {
     throw new TypeError(`auth[${index}].scopes must be an array of strings`);
   }
-  if ("fileUserStoreConfig" in config) {
-    const store = createFileUserStore(config.fileUserStoreConfig);
+  if ("fileUserStoreConfig" in config || "ldapUserStoreConfig" in config) {
+    const store = "fileUserStoreConfig" in config
+      ? createFileUserStore(config.fileUserStoreConfig)
+      : createLdapUserStore(config.ldapUserStoreConfig);
     return {
       scheme: "Basic",
       scopes,
@@ -51,7 +54,7 @@ function provider(config: ListenerAuthConfig, index: number): Provider {
     return { scheme: "Bearer", scopes, check: createJwtValidator(config.jwtValidatorConfig) };
   }
   throw new TypeError(
-    `auth[${index}] needs fileUserStoreConfig or jwtValidatorConfig`,
+    `auth[${index}] needs fileUserStoreConfig, ldapUserStoreConfig or jwtValidatorConfig`,
   );
 }
 

@@ -15,6 +15,56 @@ export interface FileUserStoreConfig {
 }
 
 /**
+ * Basic auth against an LDAP directory (with `ldapts`). The user's entry is searched for
+ * under `userSearchBase` as `(&(objectClass=<userEntryObjectClass>)(<userNameAttribute>=<name>))`
+ * - bound as `connectionName` if given, else anonymously - or, with `bindDirectly`, taken to
+ * be `<userNameAttribute>=<name>,<userSearchBase>`. The request is let in when a bind as that
+ * entry with the password succeeds; the names of the groups under `groupSearchBase` that list
+ * the entry in `membershipAttribute` are its scopes. The name is escaped in every filter and
+ * DN, so no user name can widen a search.
+ *
+ * @example
+ * ```ts
+ * import type { LdapUserStoreConfig } from "@tether/websocket";
+ * const ldap: LdapUserStoreConfig = {
+ *   connectionUrl: "ldap://127.0.0.1:389",
+ *   connectionName: "cn=reader,dc=example,dc=com",
+ *   connectionPassword: "reader secret",
+ *   userSearchBase: "ou=people,dc=example,dc=com",
+ *   groupSearchBase: ["ou=groups,dc=example,dc=com"],
+ * };
+ * ```
+ */
+export interface LdapUserStoreConfig {
+  /** `ldap://host:port` or `ldaps://host:port`. */
+  connectionUrl: string;
+  /** DN of an account that may search for users; without it, the search is anonymous. */
+  connectionName?: string;
+  /** That account's password. */
+  connectionPassword?: string;
+  /** Where user entries are. */
+  userSearchBase: string;
+  /** The attribute holding the login name. Default "uid". */
+  userNameAttribute?: string;
+  /** The object class of user entries. Default "person". */
+  userEntryObjectClass?: string;
+  /** Bind as `<userNameAttribute>=<name>,<userSearchBase>` without searching. Default false. */
+  bindDirectly?: boolean;
+  /** Where groups are searched, as the user once bound. Default none: no scopes. */
+  groupSearchBase?: string[];
+  /** The object class of group entries. Default "groupOfNames". */
+  groupEntryObjectClass?: string;
+  /** The attribute holding a group's name, which becomes a scope. Default "cn". */
+  groupNameAttribute?: string;
+  /** The group attribute listing member DNs. Default "member". */
+  membershipAttribute?: string;
+  /** Seconds to wait for the connection. Default 5. */
+  connectionTimeout?: number;
+  /** Seconds to wait for each LDAP operation. Default 5. */
+  readTimeout?: number;
+}
+
+/**
  * Where a JWT's signature is checked: exactly one of a JWKS URL (keys cached, fetched again
  * for an unknown `kid`), a PEM certificate or public key (text or file path), or a shared
  * secret for HMAC.
@@ -78,6 +128,7 @@ export interface JwtValidatorConfig {
  */
 export type ListenerAuthConfig =
   | { fileUserStoreConfig: FileUserStoreConfig; scopes?: string[] }
+  | { ldapUserStoreConfig: LdapUserStoreConfig; scopes?: string[] }
   | { jwtValidatorConfig: JwtValidatorConfig; scopes?: string[] };
 
 /**
