@@ -32,6 +32,7 @@ export type {
   JwtValidatorConfig,
   LdapUserStoreConfig,
   ListenerAuthConfig,
+  OAuth2IntrospectionConfig,
 } from "./auth/listener/config.ts";
 export { hashPassword } from "./auth/password.ts";
 export { Caller } from "./dispatch/caller.ts";
@@ -87,6 +88,14 @@ export type {
   CredentialsConfig,
   JwtIssuerConfig,
 } from "./client/auth.ts";
+export type {
+  OAuth2ClientCredentialsGrantConfig,
+  OAuth2GrantCommon,
+  OAuth2GrantConfig,
+  OAuth2JwtBearerGrantConfig,
+  OAuth2PasswordGrantConfig,
+  OAuth2RefreshTokenGrantConfig,
+} from "./auth/client/oauth2.ts";
 export { Client } from "./client/client.ts";
 export type {
   CertKey,

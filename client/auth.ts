@@ -1,11 +1,14 @@
+import { basicAuthorization, isToken68 } from "../auth/credentials.ts";
 import { createPrivateKey, type KeyObject } from "node:crypto";
 import { SignJWT } from "jose";
+import { isOAuth2Grant, type OAuth2GrantConfig, oauth2TokenSource } from "../auth/client/oauth2.ts";
 import { pemText } from "../auth/pem.ts";
 import { AuthError } from "../dispatch/errors.ts";
 
 /**
- * How a client authenticates its upgrade requests: Basic credentials, a bearer token, or a
- * JWT it signs itself (issued afresh before the previous one expires).
+ * How a client authenticates its upgrade requests: Basic credentials, a bearer token, a
+ * JWT it signs itself (issued afresh before the previous one expires), or bearer tokens
+ * from an OAuth2 grant (fetched, cached and renewed before they expire).
  *
  * @example
  * ```ts
@@ -21,7 +24,11 @@ import { AuthError } from "../dispatch/errors.ts";
  * };
  * ```
  */
-export type ClientAuthConfig = CredentialsConfig | BearerTokenConfig | JwtIssuerConfig;
+export type ClientAuthConfig =
+  | CredentialsConfig
+  | BearerTokenConfig
+  | JwtIssuerConfig
+  | OAuth2GrantConfig;
 
 /**
  * Basic credentials.
@@ -85,15 +92,6 @@ export interface JwtIssuerConfig {
 /** Makes the `Authorization` value for each connection attempt. */
 export type AuthorizationSource = () => Promise<string>;
 
-/** Whether a bearer token is visible ASCII without spaces, as a header value needs it. */
-function isToken68(token: string): boolean {
-  for (let i = 0; i < token.length; i++) {
-    const code = token.charCodeAt(i);
-    if (code <= 0x20 || code >= 0x7f) return false;
-  }
-  return true;
-}
-
 const ASYMMETRIC = /^(RS|PS|ES)(256|384|512)$|^EdDSA$|^Ed25519$/;
 
 function jwtIssuer(config: JwtIssuerConfig): AuthorizationSource {
@@ -153,6 +151,7 @@ export function resolveClientAuth(
 ): AuthorizationSource | undefined {
   if (config === undefined) return undefined;
   if (typeof config !== "object" || config === null) throw new TypeError("auth must be an object");
+  if (isOAuth2Grant(config)) return oauth2TokenSource(config);
   if ("token" in config) {
     if (typeof config.token !== "string" || config.token === "" || !isToken68(config.token)) {
       throw new TypeError("auth.token must be visible ASCII without spaces");
@@ -165,10 +164,11 @@ export function resolveClientAuth(
       throw new TypeError('auth.username must be a string without ":"');
     }
     if (typeof config.password !== "string") throw new TypeError("auth.password must be a string");
-    const bytes = new TextEncoder().encode(`${config.username}:${config.password}`);
-    const value = `Basic ${btoa(String.fromCharCode(...bytes))}`;
+    const value = basicAuthorization(config.username, config.password);
     return () => Promise.resolve(value);
   }
   if ("signatureConfig" in config) return jwtIssuer(config);
-  throw new TypeError("auth needs username and password, a token, or a signatureConfig");
+  throw new TypeError(
+    "auth needs username and password, a token, a signatureConfig, or a tokenUrl or refreshUrl",
+  );
 }

@@ -1,5 +1,6 @@
 import type { AuthInfo, ListenerAuthConfig } from "./config.ts";
 import { createFileUserStore } from "./file-user-store.ts";
+import { createIntrospectionValidator } from "./introspection.ts";
 import { createJwtValidator } from "./jwt-validator.ts";
 import { createLdapUserStore } from "./ldap-user-store.ts";
 import type { Verdict } from "./verdict.ts";
@@ -53,8 +54,13 @@ function provider(config: ListenerAuthConfig, index: number): Provider {
   if ("jwtValidatorConfig" in config) {
     return { scheme: "Bearer", scopes, check: createJwtValidator(config.jwtValidatorConfig) };
   }
+  if ("oauth2IntrospectionConfig" in config) {
+    const check = createIntrospectionValidator(config.oauth2IntrospectionConfig);
+    return { scheme: "Bearer", scopes, check };
+  }
   throw new TypeError(
-    `auth[${index}] needs fileUserStoreConfig, ldapUserStoreConfig or jwtValidatorConfig`,
+    `auth[${index}] needs fileUserStoreConfig, ldapUserStoreConfig, jwtValidatorConfig or ` +
+      "oauth2IntrospectionConfig",
   );
 }
 

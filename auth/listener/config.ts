@@ -114,6 +114,39 @@ export interface JwtValidatorConfig {
 }
 
 /**
+ * Bearer auth by OAuth2 token introspection (RFC 7662): each new token is POSTed to `url`
+ * with the client's credentials; active results are cached until the token expires.
+ *
+ * @example
+ * ```ts
+ * import type { OAuth2IntrospectionConfig } from "@tether/websocket";
+ * const introspection: OAuth2IntrospectionConfig = {
+ *   url: "https://auth.example/oauth2/introspect",
+ *   tokenTypeHint: "access_token",
+ *   clientConfig: { auth: { username: "chat-service", password: "service secret" } },
+ * };
+ * ```
+ */
+export interface OAuth2IntrospectionConfig {
+  /** The introspection endpoint. */
+  url: string;
+  /** Sent as `token_type_hint`. */
+  tokenTypeHint?: string;
+  /** The response member holding the scopes (space-separated or an array). Default "scope". */
+  scopeKey?: string;
+  /** Seconds an active token without `exp` stays cached. Default 3600. */
+  defaultTokenExpTime?: number;
+  /** Most tokens cached at once; the oldest go first. Default 1000. */
+  cacheSize?: number;
+  /** Seconds an introspection request may take. Default 10. */
+  timeout?: number;
+  /** How this service authenticates to the endpoint: Basic credentials or a bearer token. */
+  clientConfig?: { auth?: { username: string; password: string } | { token: string } };
+  /** More form parameters for each request. */
+  optionalParams?: Record<string, string>;
+}
+
+/**
  * One way a service accepts credentials, and the scopes it asks for (any one of them
  * suffices; none listed: authenticated is enough).
  *
@@ -129,7 +162,8 @@ export interface JwtValidatorConfig {
 export type ListenerAuthConfig =
   | { fileUserStoreConfig: FileUserStoreConfig; scopes?: string[] }
   | { ldapUserStoreConfig: LdapUserStoreConfig; scopes?: string[] }
-  | { jwtValidatorConfig: JwtValidatorConfig; scopes?: string[] };
+  | { jwtValidatorConfig: JwtValidatorConfig; scopes?: string[] }
+  | { oauth2IntrospectionConfig: OAuth2IntrospectionConfig; scopes?: string[] };
 
 /**
  * Who an upgrade request was authenticated as, for the upgrade function.
@@ -147,6 +181,6 @@ export interface AuthInfo {
   subject: string | undefined;
   /** The scopes the user or token has. */
   scopes: string[];
-  /** A JWT's claims. */
+  /** A JWT's claims, or an introspection response. */
   claims?: Record<string, unknown>;
 }

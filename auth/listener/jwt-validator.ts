@@ -2,6 +2,7 @@ import { createPublicKey, type KeyObject } from "node:crypto";
 import { createRemoteJWKSet, type JWTPayload, jwtVerify, type JWTVerifyGetKey } from "jose";
 import type { JwtValidatorConfig } from "./config.ts";
 import { pemText } from "../pem.ts";
+import { scopesOf } from "./scopes.ts";
 import type { Verdict } from "./verdict.ts";
 
 const ASYMMETRIC = [
@@ -18,13 +19,6 @@ const ASYMMETRIC = [
   "Ed25519",
 ];
 const HMAC = ["HS256", "HS384", "HS512"];
-
-/** The scopes in a claim: a space-separated string or an array of strings. */
-function scopesOf(claim: unknown): string[] {
-  if (typeof claim === "string") return claim.split(" ").filter((scope) => scope !== "");
-  if (Array.isArray(claim)) return claim.filter((scope) => typeof scope === "string");
-  return [];
-}
 
 type VerificationKey = KeyObject | Uint8Array | JWTVerifyGetKey;
 
