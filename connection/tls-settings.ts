@@ -246,6 +246,18 @@ export function resolveServerTls(secureSocket: ListenerSecureSocket): ServerTlsS
   return settings;
 }
 
+/** The options `node:tls` servers and `Bun.serve` share, from a listener's settings. */
+export function serverTlsOptions(tls: ServerTlsSettings) {
+  return {
+    cert: tls.cert,
+    key: tls.key,
+    ca: tls.clientCa,
+    requestCert: tls.verifyClient !== undefined,
+    rejectUnauthorized: tls.verifyClient === "REQUIRE",
+    ciphers: tls.ciphers,
+  };
+}
+
 /**
  * TLS settings of a client for `wss://` URLs. Without any, the server's certificate is
  * verified against the runtime's trusted certificates.

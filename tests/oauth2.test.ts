@@ -190,19 +190,15 @@ test("oauth2: a failed token request is an AuthError that says why, without the 
   }
 });
 
-test("oauth2: tokens are cached, and renewed with the refresh token across reconnects", async () => {
-  // Tokens live one second: by the reconnect (after one second of back-off) it is due.
-  const oauth = await startOAuth2Server(1);
+/**
+ * Connects with `auth` and a one-second retry interval, drops the first connection, and
+ * returns the `Authorization` headers of the first and the second upgrade requests.
+ */
+async function authorizationAcrossReconnect(auth: ClientAuthConfig): Promise<[string, string]> {
   const server = await RawServer.start();
   try {
     const connecting = Client.connect(server.url, {
-      auth: {
-        tokenUrl: oauth.tokenUrl,
-        username: "alice",
-        password: "wonderland",
-        clientId: APP.id,
-        clientSecret: APP.secret,
-      },
+      auth,
       retryConfig: { interval: 1, maxCount: 2 },
     });
     const first = await server.next();
@@ -213,42 +209,54 @@ test("oauth2: tokens are cached, and renewed with the refresh token across recon
     const second = await server.next();
     const secondHeaders = await second.acceptUpgrade();
     second.write(new Uint8Array([0x81, 0x02, 0x6f, 0x6b]));
-    assert.equal(await within(reading, "the read to go on"), "ok");
-    assert.match(firstHeaders.get("authorization") ?? "", /^Bearer \S+$/);
-    assert.notEqual(secondHeaders.get("authorization"), firstHeaders.get("authorization"));
-    assert.deepEqual(oauth.grants, ["password", "refresh_token"]);
+    assert.equal(await within(reading, "the read to go on on the new connection"), "ok");
     client.close().catch(() => {});
+    return [firstHeaders.get("authorization") ?? "", secondHeaders.get("authorization") ?? ""];
   } finally {
     await server.close();
+  }
+}
+
+test("oauth2: a token still fresh is reused across reconnects", async () => {
+  const oauth = await startOAuth2Server();
+  try {
+    const [first, second] = await authorizationAcrossReconnect({
+      tokenUrl: oauth.tokenUrl,
+      clientId: APP.id,
+      clientSecret: APP.secret,
+    });
+    assert.equal(second, first);
+    assert.deepEqual(oauth.grants, ["client_credentials"]);
+  } finally {
+    await oauth.stop();
+  }
+});
+
+test("oauth2: tokens are renewed with the refresh token across reconnects", async () => {
+  // Tokens live one second: by the reconnect (after one second of back-off) it is due.
+  const oauth = await startOAuth2Server(1);
+  try {
+    const [first, second] = await authorizationAcrossReconnect({
+      tokenUrl: oauth.tokenUrl,
+      username: "alice",
+      password: "wonderland",
+      clientId: APP.id,
+      clientSecret: APP.secret,
+    });
+    assert.match(first, /^Bearer \S+$/);
+    assert.notEqual(second, first);
+    assert.deepEqual(oauth.grants, ["password", "refresh_token"]);
+  } finally {
     await oauth.stop();
   }
 });
 
 test("client auth: a self-issued JWT is issued afresh across reconnects once it is due", async () => {
-  const server = await RawServer.start();
-  try {
-    const connecting = Client.connect(server.url, {
-      auth: {
-        issuer: "me",
-        expTime: 1,
-        signatureConfig: { secret: "a shared secret, long enough" },
-      },
-      retryConfig: { interval: 1, maxCount: 2 },
-    });
-    const first = await server.next();
-    const firstHeaders = await first.acceptUpgrade();
-    const client = await within(connecting, "connect");
-    const reading = client.readTextMessage();
-    first.destroy();
-    const second = await server.next();
-    const secondHeaders = await second.acceptUpgrade();
-    second.write(new Uint8Array([0x81, 0x02, 0x6f, 0x6b]));
-    assert.equal(await within(reading, "the read to go on"), "ok");
-    const claims = (headers: Headers) =>
-      decodeJwt((headers.get("authorization") ?? "").replace("Bearer ", ""));
-    assert.ok(claims(secondHeaders).exp! > claims(firstHeaders).exp!);
-    client.close().catch(() => {});
-  } finally {
-    await server.close();
-  }
+  const [first, second] = await authorizationAcrossReconnect({
+    issuer: "me",
+    expTime: 1,
+    signatureConfig: { secret: "a shared secret, long enough" },
+  });
+  const expiry = (authorization: string) => decodeJwt(authorization.replace("Bearer ", "")).exp!;
+  assert.ok(expiry(second) > expiry(first));
 });

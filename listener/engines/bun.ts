@@ -11,7 +11,7 @@ import type {
   ConnectionEvents,
   ConnectionOptions,
 } from "../../connection/connection.ts";
-import type { ServerTlsSettings } from "../../connection/tls-settings.ts";
+import { serverTlsOptions, type ServerTlsSettings } from "../../connection/tls-settings.ts";
 import type { Acceptance, Engine, FetchHandler, ServeOptions } from "./engine.ts";
 
 const RESOLVED = Promise.resolve();
@@ -26,15 +26,7 @@ function bunServeTls(tls: ServerTlsSettings): BunServeTls {
   let secureOptions = NO_TLS_1_0 | NO_TLS_1_1;
   if (tls.minVersion === "TLSv1.3") secureOptions |= NO_TLS_1_2;
   if (tls.maxVersion === "TLSv1.2") secureOptions |= NO_TLS_1_3;
-  return {
-    cert: tls.cert,
-    key: tls.key,
-    ca: tls.clientCa,
-    requestCert: tls.verifyClient !== undefined,
-    rejectUnauthorized: tls.verifyClient === "REQUIRE",
-    ciphers: tls.ciphers,
-    secureOptions,
-  };
+  return { ...serverTlsOptions(tls), secureOptions };
 }
 const encoder = new TextEncoder();
 

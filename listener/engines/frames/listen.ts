@@ -3,7 +3,7 @@ import { BunByteSocket } from "../../../connection/bun-socket.ts";
 import type { ByteSocket } from "../../../connection/byte-socket.ts";
 import { DenoByteSocket } from "../../../connection/deno-socket.ts";
 import { NodeByteSocket } from "../../../connection/node-socket.ts";
-import type { ServerTlsSettings } from "../../../connection/tls-settings.ts";
+import { serverTlsOptions, type ServerTlsSettings } from "../../../connection/tls-settings.ts";
 
 /** A listening TCP socket that hands each accepted connection over as a {@link ByteSocket}. */
 export interface SocketServer {
@@ -72,14 +72,9 @@ export function listenNodeTls(tls: ServerTlsSettings): SocketListen {
   return async ({ host, port }, onSocket) => {
     const { createServer } = await import("node:tls");
     const server = createServer({
-      cert: tls.cert,
-      key: tls.key,
-      ca: tls.clientCa,
-      requestCert: tls.verifyClient !== undefined,
-      rejectUnauthorized: tls.verifyClient === "REQUIRE",
+      ...serverTlsOptions(tls),
       minVersion: tls.minVersion,
       maxVersion: tls.maxVersion,
-      ciphers: tls.ciphers,
       handshakeTimeout: tls.handshakeTimeoutMs || undefined,
     }, (socket) => {
       // OPTIONAL lets a client without a certificate in, not one whose certificate fails.
