@@ -88,6 +88,7 @@ export type {
   CredentialsConfig,
   JwtIssuerConfig,
 } from "./client/auth.ts";
+export type { AuthHttpClientConfig } from "./auth/post-form.ts";
 export type {
   OAuth2ClientCredentialsGrantConfig,
   OAuth2GrantCommon,

@@ -13,6 +13,8 @@ export interface ByteReceiver {
  */
 export interface ByteSocket {
   readonly secure: boolean;
+  /** The error that ended the socket, where the runtime reports one (TLS alerts, resets). */
+  readonly failure?: Error;
   /** Bytes queued and not yet handed to the operating system. */
   readonly pending: number;
   /**

@@ -8,6 +8,7 @@ import { type ByteReceiver, type ByteSocket, DrainWaiters, Inbox } from "./byte-
  */
 export class NodeByteSocket implements ByteSocket {
   readonly secure: boolean;
+  failure: Error | undefined;
   readonly #socket: Socket;
   readonly #inbox = new Inbox();
   #pending = 0;
@@ -23,8 +24,8 @@ export class NodeByteSocket implements ByteSocket {
       // A plain view: Buffer's slice() shares memory where Uint8Array's copies.
       this.#inbox.data(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
     });
-    // "close" follows every error; the error itself says nothing the peer needs.
-    socket.on("error", () => {});
+    // "close" follows every error, which is kept for whoever asks why the socket ended.
+    socket.on("error", (error) => this.failure = error);
     socket.on("close", () => this.#onClose());
     if (socket.destroyed) this.#onClose();
   }

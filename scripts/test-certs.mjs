@@ -141,7 +141,7 @@ export function makeTestCertificates() {
     "-subj",
     "/CN=localhost",
     "-addext",
-    "subjectAltName=DNS:localhost",
+    "subjectAltName=DNS:localhost,IP:127.0.0.1",
   ]);
   return dir;
 }

@@ -223,6 +223,46 @@ test("auth: public keys, certificates and JWKS URLs verify asymmetric tokens; co
   }
 });
 
+test("auth: a JWKS is fetched again for an unknown kid, at most once per jwksCooldown", async () => {
+  const keys = await Promise.all(["key-1", "key-2", "key-3"].map(async (kid) => {
+    const pair = await generateKeyPair("ES256", { extractable: true });
+    return { kid, ...pair, jwk: { ...(await exportJWK(pair.publicKey)), kid, alg: "ES256" } };
+  }));
+  const published = [keys[0].jwk];
+  let fetches = 0;
+  const jwks = createServer((_request, response) => {
+    fetches++;
+    response.setHeader("content-type", "application/json");
+    response.end(JSON.stringify({ keys: published }));
+  });
+  await new Promise<void>((resolve) => jwks.listen(0, "127.0.0.1", () => resolve()));
+  const jwksUrl = `http://127.0.0.1:${(jwks.address() as AddressInfo).port}/jwks.json`;
+  const bearer = async (index: number) => ({
+    Authorization: `Bearer ${await new SignJWT({})
+      .setProtectedHeader({ alg: "ES256", kid: keys[index].kid })
+      .setSubject("kim")
+      .setExpirationTime("5m")
+      .sign(keys[index].privateKey)}`,
+  });
+  const { listener, upgrade } = await guarded(ENGINES[0], {
+    auth: [{ jwtValidatorConfig: { signatureConfig: { jwksUrl, jwksCooldown: 0 } } }],
+  });
+  try {
+    assert.equal((await upgrade(await bearer(0))).status, 101);
+    assert.equal(fetches, 1);
+    published.push(keys[1].jwk);
+    assert.equal((await upgrade(await bearer(1))).status, 101, "a key added after the first fetch");
+    assert.equal(fetches, 2);
+    assert.equal((await upgrade(await bearer(0))).status, 101);
+    assert.equal(fetches, 2, "a known kid is served from the cache");
+    assert.equal((await upgrade(await bearer(2))).status, 401, "a key never published");
+    assert.equal(fetches, 3);
+  } finally {
+    await listener.immediateStop();
+    await new Promise((resolve) => jwks.close(resolve));
+  }
+});
+
 test("auth: bad auth and origin settings are refused when the service is attached", async () => {
   const users = await userFile();
   const broken = join(users.path, "..", "broken.json");

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import OAuth2Server from "@node-oauth/oauth2-server";
 import { jwtVerify } from "jose";
@@ -19,7 +20,10 @@ const JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer";
  * and RFC 7662 introspection at /introspect (for SERVICE), where a token is checked by the
  * library's own `authenticate`. Token lifetimes are `lifetime` seconds.
  */
-export async function startOAuth2Server(lifetime = 3600) {
+export async function startOAuth2Server(
+  lifetime = 3600,
+  tls?: { cert: string; key: string },
+) {
   const tokens = new Map<string, OAuth2Server.Token>();
   const refreshTokens = new Map<string, OAuth2Server.Token>();
   /** Grant types of the token requests served, in order. */
@@ -108,7 +112,7 @@ export async function startOAuth2Server(lifetime = 3600) {
   };
   const serviceCredentials = `Basic ${btoa(`${SERVICE.id}:${SERVICE.secret}`)}`;
 
-  const http = createServer(async (request, response) => {
+  const handle = async (request: IncomingMessage, response: ServerResponse) => {
     const body = await readForm(request);
     const oauthRequest = new OAuth2Server.Request({
       headers: request.headers as Record<string, string>,
@@ -160,12 +164,13 @@ export async function startOAuth2Server(lifetime = 3600) {
       return;
     }
     reply(response, 404, { error: "not_found" });
-  });
+  };
+  const http = tls === undefined ? createServer(handle) : createHttpsServer(tls, handle);
   await within(
     new Promise<void>((resolve) => http.listen(0, "127.0.0.1", () => resolve())),
     "the OAuth2 server to listen",
   );
-  const base = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+  const base = `${tls ? "https" : "http"}://127.0.0.1:${(http.address() as AddressInfo).port}`;
   return {
     tokenUrl: `${base}/token`,
     introspectUrl: `${base}/introspect`,

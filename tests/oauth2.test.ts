@@ -2,7 +2,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { decodeJwt, SignJWT } from "jose";
 import { AuthError, Client, type ClientAuthConfig, type ServiceConfig } from "../mod.ts";
-import { ENGINES, guarded, RawServer, within } from "./net-support.ts";
+import { readFileSync } from "node:fs";
+import { ENGINES, guarded, RawServer, testCertificates, within } from "./net-support.ts";
 import {
   APP,
   ASSERTION_AUDIENCE,
@@ -259,4 +260,46 @@ test("client auth: a self-issued JWT is issued afresh across reconnects once it 
   });
   const expiry = (authorization: string) => decodeJwt(authorization.replace("Bearer ", "")).exp!;
   assert.ok(expiry(second) > expiry(first));
+});
+
+test("oauth2: https endpoints signed by a CA of their own are trusted through clientConfig", async () => {
+  const dir = testCertificates();
+  const selfSigned = {
+    cert: readFileSync(`${dir}/self-signed.pem`, "utf8"),
+    key: readFileSync(`${dir}/self-signed.key`, "utf8"),
+  };
+  const oauth = await startOAuth2Server(3600, selfSigned);
+  const trust = { secureSocket: { cert: `${dir}/self-signed.pem` } };
+  const service = (clientConfig: object) => ({
+    auth: [{
+      oauth2IntrospectionConfig: {
+        url: oauth.introspectUrl,
+        clientConfig: { ...clientConfig, auth: { username: SERVICE.id, password: SERVICE.secret } },
+      },
+    }],
+  });
+  const trusting = await guarded(ENGINES[0], service(trust));
+  const untrusting = await guarded(ENGINES[0], service({}));
+  const grant = { tokenUrl: oauth.tokenUrl, clientId: APP.id, clientSecret: APP.secret };
+  const warn = console.warn;
+  const warnings: string[] = [];
+  try {
+    await assert.rejects(
+      within(Client.connect("ws://127.0.0.1:1/", { auth: grant }), "an untrusted token endpoint"),
+      (error: Error) =>
+        error instanceof AuthError && /client_credentials request .* failed: ./.test(error.message),
+    );
+    await echoAs(trusting.listener.port, { ...grant, clientConfig: trust });
+    assert.equal(trusting.seen[0]?.subject, APP.id);
+    const token = oauth.introspected[0];
+    console.warn = (message: string) => void warnings.push(message);
+    assert.equal((await untrusting.upgrade({ Authorization: `Bearer ${token}` })).status, 401);
+  } finally {
+    console.warn = warn;
+    await trusting.listener.immediateStop();
+    await untrusting.listener.immediateStop();
+    await oauth.stop();
+  }
+  assert.equal(warnings.length, 1);
+  assert.match(warnings[0], /OAuth2 introspection at https:\/\/127\.0\.0\.1:\d+\/introspect: ./);
 });

@@ -1,5 +1,11 @@
 import { basicAuthorization, isToken68 } from "../credentials.ts";
 import { AuthError } from "../../dispatch/errors.ts";
+import {
+  type AuthHttpClientConfig,
+  type FormReply,
+  postForm,
+  readHttpClientCa,
+} from "../post-form.ts";
 
 /**
  * Settings every OAuth2 grant shares.
@@ -26,6 +32,8 @@ export interface OAuth2GrantCommon {
   credentialBearer?: "AUTH_HEADER_BEARER" | "POST_BODY_BEARER";
   /** Seconds a token request may take. Default 30. */
   timeout?: number;
+  /** How the token endpoint is reached: a CA to trust for it. */
+  clientConfig?: AuthHttpClientConfig;
 }
 
 /**
@@ -244,6 +252,7 @@ export function oauth2TokenSource(config: OAuth2GrantConfig): () => Promise<stri
     throw new TypeError("auth.clientSecret needs a clientId");
   }
   const optional = config.optionalParams ?? {};
+  const ca = readHttpClientCa("auth.clientConfig", config.clientConfig);
 
   let refreshToken: string | undefined;
   let cached: { value: string; renewAt: number } | undefined;
@@ -267,29 +276,24 @@ export function oauth2TokenSource(config: OAuth2GrantConfig): () => Promise<stri
       }
     }
     const what = `the OAuth2 ${grant.parameters.grant_type} request to ${grant.url}`;
-    let response: Response;
+    let reply: FormReply;
     try {
-      response = await fetch(grant.url, {
-        method: "POST",
-        headers,
-        body: form,
-        signal: AbortSignal.timeout(timeoutMs),
-      });
+      reply = await postForm({ url: grant.url, form, headers, timeoutMs }, ca);
     } catch (error) {
       throw new AuthError(`${what} failed: ${(error as Error)?.message ?? error}`, {
         cause: error,
       });
     }
-    const body = await response.json().catch(() => undefined) as
-      | Record<string, unknown>
-      | undefined;
-    if (!response.ok) {
+    const body = typeof reply.body === "object" && reply.body !== null
+      ? reply.body as Record<string, unknown>
+      : undefined;
+    if (reply.status < 200 || reply.status > 299) {
       const detail = typeof body?.error === "string"
         ? `: ${body.error}${
           typeof body.error_description === "string" ? ` (${body.error_description})` : ""
         }`
         : "";
-      throw new AuthError(`${what} was refused with status ${response.status}${detail}`);
+      throw new AuthError(`${what} was refused with status ${reply.status}${detail}`);
     }
     const token = body?.access_token;
     if (typeof token !== "string" || token === "" || !isToken68(token)) {

@@ -1,3 +1,5 @@
+import type { AuthHttpClientConfig } from "../post-form.ts";
+
 /**
  * Basic auth against users kept in a JSON file: `{ "users": [{ "username": "alice",
  * "password": "<hashPassword() output>", "scopes": ["read"] }] }`. The file is read when the
@@ -78,6 +80,12 @@ export interface LdapUserStoreConfig {
 export interface JwtSignatureConfig {
   /** A JWKS endpoint. */
   jwksUrl?: string;
+  /**
+   * With `jwksUrl`: the least number of seconds between two fetches made because a token
+   * names a `kid` the cached keys lack, so that made-up `kid`s cannot flood the endpoint.
+   * Default 30.
+   */
+  jwksCooldown?: number;
   /** A PEM certificate (`-----BEGIN CERTIFICATE-----`) or the path of one. */
   certificate?: string;
   /** A PEM SPKI public key (`-----BEGIN PUBLIC KEY-----`) or the path of one. */
@@ -140,8 +148,11 @@ export interface OAuth2IntrospectionConfig {
   cacheSize?: number;
   /** Seconds an introspection request may take. Default 10. */
   timeout?: number;
-  /** How this service authenticates to the endpoint: Basic credentials or a bearer token. */
-  clientConfig?: { auth?: { username: string; password: string } | { token: string } };
+  /** How this service reaches and authenticates to the endpoint. */
+  clientConfig?: AuthHttpClientConfig & {
+    /** Basic credentials or a bearer token for the endpoint. */
+    auth?: { username: string; password: string } | { token: string };
+  };
   /** More form parameters for each request. */
   optionalParams?: Record<string, string>;
 }

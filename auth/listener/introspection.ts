@@ -1,5 +1,6 @@
 import { basicAuthorization } from "../credentials.ts";
 import type { OAuth2IntrospectionConfig } from "./config.ts";
+import { postForm, readHttpClientCa } from "../post-form.ts";
 import { scopesOf } from "./scopes.ts";
 import type { Verdict } from "./verdict.ts";
 
@@ -56,6 +57,7 @@ export function createIntrospectionValidator(
   }
   const timeoutMs = positive("timeout", config.timeout, 10) * 1000;
   const authorization = clientAuthorization(config);
+  const ca = readHttpClientCa("oauth2IntrospectionConfig.clientConfig", config.clientConfig);
   const cache = new Map<string, Cached>();
 
   const remember = (token: string, entry: Cached) => {
@@ -75,19 +77,21 @@ export function createIntrospectionValidator(
     if (config.tokenTypeHint !== undefined) form.set("token_type_hint", config.tokenTypeHint);
     let answer: Record<string, unknown>;
     try {
-      const response = await fetch(url, {
-        method: "POST",
+      const reply = await postForm({
+        url,
+        form,
         headers: {
           "content-type": "application/x-www-form-urlencoded",
           accept: "application/json",
           ...(authorization && { authorization }),
         },
-        body: form,
-        signal: AbortSignal.timeout(timeoutMs),
-      });
-      if (!response.ok) throw new Error(`status ${response.status}`);
-      answer = await response.json();
-      if (typeof answer !== "object" || answer === null) throw new Error("not a JSON object");
+        timeoutMs,
+      }, ca);
+      if (reply.status !== 200) throw new Error(`status ${reply.status}`);
+      if (typeof reply.body !== "object" || reply.body === null) {
+        throw new Error("the answer is not a JSON object");
+      }
+      answer = reply.body as Record<string, unknown>;
     } catch (error) {
       // The endpoint failed, not the client: say so, without the token.
       console.warn(

@@ -29,6 +29,9 @@ function verificationKey(
   if (typeof signature !== "object" || signature === null) {
     throw new TypeError("jwtValidatorConfig.signatureConfig is required");
   }
+  if (signature.jwksCooldown !== undefined && signature.jwksUrl === undefined) {
+    throw new TypeError("jwtValidatorConfig.signatureConfig.jwksCooldown needs a jwksUrl");
+  }
   const given = (["jwksUrl", "certificate", "publicKey", "secret"] as const)
     .filter((field) => signature[field] !== undefined);
   if (given.length !== 1) {
@@ -44,7 +47,14 @@ function verificationKey(
     } catch {
       throw new TypeError(`jwtValidatorConfig.signatureConfig.jwksUrl is not a URL`);
     }
-    return { key: createRemoteJWKSet(url), algorithms: ASYMMETRIC };
+    const cooldown = signature.jwksCooldown ?? 30;
+    if (typeof cooldown !== "number" || !Number.isFinite(cooldown) || cooldown < 0) {
+      throw new RangeError(
+        "jwtValidatorConfig.signatureConfig.jwksCooldown must be a number of seconds >= 0",
+      );
+    }
+    const key = createRemoteJWKSet(url, { cooldownDuration: cooldown * 1000 });
+    return { key, algorithms: ASYMMETRIC };
   }
   if (field === "secret") {
     if (typeof signature.secret !== "string" || signature.secret.length < 16) {

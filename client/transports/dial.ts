@@ -4,6 +4,7 @@ import type { ByteSocket } from "../../connection/byte-socket.ts";
 import { DenoByteSocket } from "../../connection/deno-socket.ts";
 import { NodeByteSocket } from "../../connection/node-socket.ts";
 import type { ClientTlsSettings } from "../../connection/tls-settings.ts";
+import { trustedCertificates } from "../../connection/trusted-certificates.ts";
 import { ConnectionError, SslError } from "../../dispatch/errors.ts";
 import type { WebSocketUrl } from "../handshake.ts";
 
@@ -113,12 +114,9 @@ const NETWORK_ERRORS = /^(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNRE
 async function dialNodeTls(url: WebSocketUrl, tls: ClientTlsSettings): Promise<ByteSocket> {
   const nodeTls = await import("node:tls");
   const { isIP } = await import("node:net");
-  let ca: string[] | undefined;
-  if (tls.ca !== undefined) {
-    // getCACertificates includes the CAs added through NODE_EXTRA_CA_CERTS or DENO_CERT.
-    const runtime = nodeTls.getCACertificates?.("default") ?? [...nodeTls.rootCertificates];
-    ca = tls.trustRuntimeCertificates ? [...runtime, tls.ca] : [tls.ca];
-  }
+  const ca = tls.ca === undefined
+    ? undefined
+    : await trustedCertificates(tls.ca, tls.trustRuntimeCertificates);
   if (!tls.verifyCertificate) {
     console.warn(
       `[tether] insecure: secureSocket.enable is false, so any certificate is trusted for ${url.host}`,

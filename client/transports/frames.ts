@@ -5,6 +5,7 @@ import {
   ConnectionError,
   HandshakeTimedOut,
   InvalidHandshakeError,
+  SslError,
 } from "../../dispatch/errors.ts";
 import { createDeflateOffer, type DeflateOptions } from "../../frame/deflate-negotiation.ts";
 import { PerMessageDeflate } from "../../frame/deflate.ts";
@@ -34,6 +35,12 @@ function readResponseHead(socket: ByteSocket): Promise<ResponseHead> {
         }
       },
       closed() {
+        const failure = socket.failure as (Error & { code?: string }) | undefined;
+        // Under TLS 1.3 a refused client certificate is an alert after the handshake.
+        if (failure !== undefined && /^ERR_SSL_/.test(failure.code ?? "")) {
+          reject(new SslError(`the server ended the TLS session: ${failure.message}`));
+          return;
+        }
         reject(
           new ConnectionError("the server closed the connection before answering the upgrade"),
         );
