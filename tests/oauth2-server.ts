@@ -176,14 +176,15 @@ export async function startOAuth2Server(
     introspectUrl: `${base}/introspect`,
     grants,
     introspected,
-    /** A refresh token issued to alice through the password grant. */
-    async refreshTokenForAlice(): Promise<string> {
+    /** An access token and a refresh token issued to alice, as the password grant would. */
+    async tokensForAlice(): Promise<{ accessToken: string; refreshToken: string }> {
       const client = clients[0];
       const user = { id: "alice" };
+      const accessToken = randomBytes(16).toString("hex");
       const refreshToken = randomBytes(16).toString("hex");
       await model.saveToken(
         {
-          accessToken: randomBytes(16).toString("hex"),
+          accessToken,
           accessTokenExpiresAt: new Date(Date.now() + lifetime * 1000),
           refreshToken,
           refreshTokenExpiresAt: new Date(Date.now() + 3600_000),
@@ -194,7 +195,7 @@ export async function startOAuth2Server(
         client,
         user,
       );
-      return refreshToken;
+      return { accessToken, refreshToken };
     },
     stop: () => new Promise<void>((resolve) => http.close(() => resolve())),
   };

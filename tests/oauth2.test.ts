@@ -65,7 +65,7 @@ for (const engine of ENGINES) {
       });
       await echoAs(listener.port, {
         refreshUrl: oauth.tokenUrl,
-        refreshToken: await oauth.refreshTokenForAlice(),
+        refreshToken: (await oauth.tokensForAlice()).refreshToken,
         clientId: APP.id,
         clientSecret: APP.secret,
       });
@@ -136,6 +136,33 @@ for (const engine of ENGINES) {
     }
   });
 }
+
+test("oauth2: the introspection cache keeps at most cacheSize tokens, dropping the oldest", async () => {
+  const oauth = await startOAuth2Server();
+  const { listener, upgrade } = await guarded(ENGINES[0], {
+    auth: [{
+      oauth2IntrospectionConfig: {
+        url: oauth.introspectUrl,
+        cacheSize: 1,
+        clientConfig: { auth: { username: SERVICE.id, password: SERVICE.secret } },
+      },
+    }],
+  });
+  try {
+    const [first, second] = [await oauth.tokensForAlice(), await oauth.tokensForAlice()];
+    const use = async (token: string) =>
+      assert.equal((await upgrade({ Authorization: `Bearer ${token}` })).status, 101);
+    for (const token of [first, first, second, second, first]) await use(token.accessToken);
+    assert.deepEqual(oauth.introspected, [
+      first.accessToken,
+      second.accessToken,
+      first.accessToken,
+    ]);
+  } finally {
+    await listener.immediateStop();
+    await oauth.stop();
+  }
+});
 
 test("oauth2: a failed token request is an AuthError that says why, without the secrets", async () => {
   const oauth = await startOAuth2Server();
