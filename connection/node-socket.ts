@@ -47,7 +47,8 @@ export class NodeByteSocket implements ByteSocket {
       this.#pending -= size;
       this.#drainWaiters.progress(size);
     });
-    return this.#pending === 0;
+    // The stream reports bytes sent only in a later callback.
+    return false;
   }
 
   drained(): Promise<boolean> {
