@@ -62,6 +62,8 @@ export interface BunServerWebSocket {
   readonly remoteAddress: string;
   /** Sends a message: bytes sent, -1 when queued behind backpressure, 0 when dropped. */
   send(data: string | Uint8Array, compress?: boolean): number;
+  /** 1 while open. */
+  readonly readyState: number;
   /** Sends a ping. */
   ping(data?: Uint8Array): number;
   /** Sends a pong. */

@@ -45,6 +45,8 @@ export class FramesConnection implements Connection {
   #outbound: Promise<void> | undefined;
   #closeSent = false;
   #closeReceived = false;
+  /** Whether the read being parsed has delivered a message. */
+  #answerable = false;
   #ended = false;
 
   constructor(socket: ByteSocket, options: FramesConnectionInit) {
@@ -73,7 +75,9 @@ export class FramesConnection implements Connection {
     if (this.#options.leftover?.length) parser.push(this.#options.leftover);
     this.#socket.receive({
       data: (chunk) => {
-        if (parser.active) parser.push(chunk);
+        if (!parser.active) return;
+        this.#answerable = false;
+        parser.push(chunk);
       },
       closed: () => this.#inOrder(() => this.#end()),
     });
@@ -83,9 +87,18 @@ export class FramesConnection implements Connection {
 
   #handler(): FrameHandler {
     return {
-      text: (data) => this.#inOrder(() => this.#events!.text(data)),
-      binary: (data) => this.#inOrder(() => this.#events!.binary(data)),
-      compressed: (isText, data) => this.#inflate(isText, data),
+      text: (data) => {
+        this.#answerable = true;
+        this.#inOrder(() => this.#events!.text(data));
+      },
+      binary: (data) => {
+        this.#answerable = true;
+        this.#inOrder(() => this.#events!.binary(data));
+      },
+      compressed: (isText, data) => {
+        this.#answerable = true;
+        this.#inflate(isText, data);
+      },
       ping: (data) => {
         if (this.#options.autoPong && !this.#closeSent) this.#write(Opcode.Pong, data);
         this.#inOrder(() => this.#events!.pingReceived(data));
@@ -93,14 +106,24 @@ export class FramesConnection implements Connection {
       pong: (data) => this.#inOrder(() => this.#events!.pongReceived(data)),
       close: (code, reason) => {
         this.#closeReceived = true;
-        this.#inOrder(() => {
+        this.#windUp(() => {
           this.#events!.closing(code, reason);
           // Both close frames are exchanged: the server ends TCP (RFC 6455, 7.1.1).
           if (this.#closeSent) this.#socket.end();
         });
       },
-      error: (error) => this.#inOrder(() => this.#events!.failed(error)),
+      error: (error) => this.#windUp(() => this.#events!.failed(error)),
     };
+  }
+
+  /**
+   * Delivers a close or a failure. When a message came in the same read, its owner gets one
+   * turn of the event loop first, so that an answer it writes at once (an echo, an
+   * acknowledgement) still goes out before the connection winds up.
+   */
+  #windUp(deliver: () => void): void {
+    if (!this.#answerable) return this.#inOrder(deliver);
+    this.#inOrder(() => new Promise<void>((resolve) => setTimeout(resolve, 0)).then(deliver));
   }
 
   #inflate(isText: boolean, data: Uint8Array): void {

@@ -32,8 +32,9 @@ export function toBytes(data: BinaryInput): Uint8Array {
 
 /**
  * Collects the pieces of one message. The first piece is kept by reference; later ones are
- * copied into one buffer that grows by doubling up to the size the caller expects, so the
- * memory held stays proportional to the bytes received however small the pieces are.
+ * copied into one buffer, sized for the frame being read when its end is known and doubled
+ * when more must fit, so that time and memory stay proportional to the bytes received
+ * however small the pieces are.
  */
 export class ByteAccumulator {
   #first: Uint8Array | undefined;
@@ -55,10 +56,11 @@ export class ByteAccumulator {
     const needed = this.#length + piece.length;
     let buffer = this.#buffer;
     if (buffer === undefined || buffer.length < needed) {
-      const capacity = Math.max(
-        needed,
-        Math.min(Math.max((buffer?.length ?? 0) * 2, 4096), expected),
-      );
+      // Room for the frame being read when its end is known; past that, double, so that a
+      // message in many small fragments costs linear time, not quadratic.
+      const capacity = expected > needed
+        ? expected
+        : Math.max(needed, (buffer?.length ?? 0) * 2, 4096);
       const grown = new Uint8Array(capacity);
       grown.set(buffer === undefined ? this.#first! : buffer.subarray(0, this.#length));
       this.#buffer = buffer = grown;

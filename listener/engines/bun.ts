@@ -96,21 +96,21 @@ class BunConnection implements Connection {
   }
 
   sendText(text: string): Promise<void> {
-    return this.#sent(() => this.#ws.send(text));
+    return this.#sent(() => this.#ws.send(text), text.length);
   }
 
   sendBinary(data: Uint8Array): Promise<void> {
-    return this.#sent(() => this.#ws.send(data));
+    return this.#sent(() => this.#ws.send(data), data.length);
   }
 
   ping(data: Uint8Array): Promise<void> {
     if (data.length > 125) return Promise.reject(new RangeError("ping payload over 125 bytes"));
-    return this.#sent(() => this.#ws.ping(data));
+    return this.#sent(() => this.#ws.ping(data), data.length);
   }
 
   pong(data: Uint8Array): Promise<void> {
     if (data.length > 125) return Promise.reject(new RangeError("pong payload over 125 bytes"));
-    return this.#sent(() => this.#ws.pong(data));
+    return this.#sent(() => this.#ws.pong(data), data.length);
   }
 
   close(code: number | undefined, reason: string): Promise<void> {
@@ -137,7 +137,8 @@ class BunConnection implements Connection {
   }
 
   /** Bun answers -1 when the message was queued behind backpressure, 0 when it was dropped. */
-  #sent(send: () => number): Promise<void> {
+  /** Sends through Bun, which reports the payload bytes sent (so 0 for an empty one). */
+  #sent(send: () => number, size: number): Promise<void> {
     if (this.#ended) {
       return Promise.reject(this.#options.connectionError("Connection already closed"));
     }
@@ -150,7 +151,7 @@ class BunConnection implements Connection {
       ));
     }
     const status = send();
-    if (status > 0) return RESOLVED;
+    if (status > 0 || (status === 0 && size === 0 && this.#ws.readyState === 1)) return RESOLVED;
     if (status === 0) {
       return Promise.reject(this.#options.connectionError("the message could not be sent"));
     }
