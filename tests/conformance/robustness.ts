@@ -390,7 +390,7 @@ function clientCases(scale: Scale): RobustCase[] {
   };
   /** Our client against a suite server that sends `bytes` once connected. */
   const fed = async (bytes: Uint8Array, codes: number[], deflate = false): Promise<Outcome> => {
-    const server = await SuiteServer.start(deflate);
+    const server = await SuiteServer.start(deflate ? "permessage-deflate" : undefined);
     try {
       const opened = server.next();
       const client = await Client.connect(`ws://127.0.0.1:${server.port}/`, {

@@ -175,8 +175,15 @@ export class SuiteServer {
   readonly #ready: WireSession[] = [];
   readonly #sockets = new Set<Socket>();
 
-  private constructor(server: Server, deflate: boolean) {
+  /**
+   * The Sec-WebSocket-Extensions to answer a client that offers permessage-deflate with;
+   * undefined declines it.
+   */
+  respondWith: string | undefined;
+
+  private constructor(server: Server, respondWith: string | undefined) {
     this.#server = server;
+    this.respondWith = respondWith;
     server.on("connection", (socket: Socket) => {
       socket.setNoDelay(true);
       this.#sockets.add(socket);
@@ -184,11 +191,12 @@ export class SuiteServer {
       socket.on("error", () => {});
       readHead(socket, 2000).then(({ head, rest }) => {
         const key = /sec-websocket-key:\s*(\S+)/i.exec(head)?.[1] ?? "";
-        const agreed = deflate && /sec-websocket-extensions:[^\r]*permessage-deflate/i.test(head);
+        const agreed = this.respondWith !== undefined &&
+          /sec-websocket-extensions:[^\r]*permessage-deflate/i.test(head);
         socket.write(
           "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
             `Sec-WebSocket-Accept: ${acceptKey(key)}\r\n` +
-            (agreed ? "Sec-WebSocket-Extensions: permessage-deflate\r\n" : "") + "\r\n",
+            (agreed ? `Sec-WebSocket-Extensions: ${this.respondWith}\r\n` : "") + "\r\n",
         );
         const session = new WireSession(socket, true, rest, agreed);
         const waiter = this.#waiting.shift();
@@ -198,11 +206,11 @@ export class SuiteServer {
     });
   }
 
-  /** `deflate`: agree to permessage-deflate when the client offers it. */
-  static start(deflate = false): Promise<SuiteServer> {
+  /** `respondWith`: see the property of that name. */
+  static start(respondWith?: string): Promise<SuiteServer> {
     const server = createServer();
     return new Promise((resolve) => {
-      server.listen(0, "127.0.0.1", () => resolve(new SuiteServer(server, deflate)));
+      server.listen(0, "127.0.0.1", () => resolve(new SuiteServer(server, respondWith)));
     });
   }
 

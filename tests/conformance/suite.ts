@@ -40,13 +40,14 @@ export async function clientTarget(): Promise<Target> {
   return {
     name: "client",
     role: "client",
-    async open() {
+    async open(extensions) {
+      server.respondWith = extensions;
       const sessionOpened = server.next();
       const client = await Client.connect(`ws://127.0.0.1:${server.port}/`, {
         maxFrameSize: LIMIT,
         maxMessageSize: LIMIT,
         writeBufferLimit: 4 * LIMIT,
-        webSocketCompressionEnabled: false,
+        webSocketCompressionEnabled: extensions !== undefined,
       });
       clients.add(client);
       (async () => {
@@ -62,7 +63,11 @@ export async function clientTarget(): Promise<Target> {
           clients.delete(client);
         }
       })();
-      return { session: await sessionOpened };
+      const response = client.getHttpResponse()?.headers.get("sec-websocket-extensions");
+      return {
+        session: await sessionOpened,
+        response: response ? `Sec-WebSocket-Extensions: ${response}\r\n` : "",
+      };
     },
     async stop() {
       for (const client of clients) client.close().catch(() => {});
@@ -122,7 +127,8 @@ async function roundTrips(target: Target, count: number): Promise<CaseResult> {
   };
 }
 
-const OFFERS = [
+/** What the suite offers a server, or (as a server) answers our client's offer with. */
+const CLIENT_OFFERS = [
   "permessage-deflate",
   "permessage-deflate; client_no_context_takeover",
   "permessage-deflate; server_no_context_takeover",
@@ -131,6 +137,16 @@ const OFFERS = [
   "permessage-deflate; server_max_window_bits=9",
   "permessage-deflate; client_max_window_bits=15; server_max_window_bits=15",
   "permessage-deflate; server_max_window_bits=8, permessage-deflate; client_max_window_bits",
+];
+const SERVER_ANSWERS = [
+  "permessage-deflate",
+  "permessage-deflate; client_no_context_takeover",
+  "permessage-deflate; server_no_context_takeover",
+  "permessage-deflate; client_no_context_takeover; server_no_context_takeover",
+  "permessage-deflate; client_max_window_bits=9",
+  "permessage-deflate; server_max_window_bits=9",
+  "permessage-deflate; client_max_window_bits=15; server_max_window_bits=15",
+  "permessage-deflate; server_max_window_bits=10; client_max_window_bits=12",
 ];
 
 const KINDS: [string, (size: number, seed: number) => { opcode: number; data: Uint8Array }][] = [
@@ -175,11 +191,17 @@ function deflateCases(
 ): { id: string; title: string; run: () => Promise<CaseResult> }[] {
   const sizes = [16, 1024, 65536];
   const cases: { id: string; title: string; run: () => Promise<CaseResult> }[] = [];
-  OFFERS.forEach((offer, o) => {
+  // The suite compresses as the party under test's peer: with that side's parameters.
+  const [own, offers] = target.role === "server"
+    ? ["client", CLIENT_OFFERS]
+    : ["server", SERVER_ANSWERS];
+  offers.forEach((offer, o) => {
     KINDS.forEach(([kind, make], k) => {
       sizes.forEach((size, s) => {
         const id = `12.${o + 1}.${k * sizes.length + s + 1}`;
-        const title = `${scale.deflateMessages} ${kind} messages of ${size} B; offer "${offer}"`;
+        const title = `${scale.deflateMessages} ${kind} messages of ${size} B; ${
+          target.role === "server" ? "offer" : "answer"
+        } "${offer}"`;
         cases.push({
           id,
           title,
@@ -195,8 +217,8 @@ function deflateCases(
                   detail: "the offer was declined, as RFC 7692 allows",
                 };
               }
-              const resetContext = params.has("client_no_context_takeover");
-              const windowBits = Number(params.get("client_max_window_bits") || 15);
+              const resetContext = params.has(`${own}_no_context_takeover`);
+              const windowBits = Number(params.get(`${own}_max_window_bits`) || 15);
               const deflater = StreamCodec.deflater(windowBits);
               try {
                 for (let i = 0; i < scale.deflateMessages; i++) {
@@ -204,7 +226,11 @@ function deflateCases(
                   const compressed = await deflater.process(message.data, resetContext);
                   const before = session.events.length;
                   await session.send(
-                    frame({ opcode: message.opcode, rsv: 4, payload: compressed.subarray(0, -4) }),
+                    maker(target)({
+                      opcode: message.opcode,
+                      rsv: 4,
+                      payload: compressed.subarray(0, -4),
+                    }),
                   );
                   await session.until(() => session.events.length > before, 5000);
                   const event = session.events[before];
@@ -221,7 +247,11 @@ function deflateCases(
                       ...base,
                       verdict: "FAILED" as Verdict,
                       detail: `message ${i + 1}: ${
-                        event?.type === "violation" ? event.what : "no identical echo"
+                        event?.type === "violation"
+                          ? event.what
+                          : event?.type === "close"
+                          ? `closed with ${event.code} ${event.reason}`
+                          : `no identical echo (${event?.type ?? "nothing"})`
                       }`,
                     };
                   }
@@ -276,10 +306,8 @@ export async function runSuite(
     await guard(testCase.id, testCase.family, testCase.title, () => runScripted(target, testCase));
   }
   await guard("9.4.1", "9", "round trips", () => roundTrips(target, scale.roundTrips));
-  if (target.role === "server") {
-    for (const deflateCase of deflateCases(target, scale)) {
-      await guard(deflateCase.id, "12", deflateCase.title, deflateCase.run);
-    }
+  for (const deflateCase of deflateCases(target, scale)) {
+    await guard(deflateCase.id, "12", deflateCase.title, deflateCase.run);
   }
   return results;
 }
