@@ -7,7 +7,7 @@ import process from "node:process";
 import { fileURLToPath } from "node:url";
 import type { EngineName } from "../../mod.ts";
 import { FULL, QUICK } from "./cases.ts";
-import { exceptions, table, type TargetResults, unexplained } from "./report.ts";
+import { exceptions, table, type TargetResults, timings, unexplained } from "./report.ts";
 import { robustnessSuite } from "./robustness.ts";
 import { clientTarget, runSuite, serverTarget } from "./suite.ts";
 
@@ -16,6 +16,9 @@ const args = process.argv.slice(2);
 const quick = args.includes("--quick");
 const scale = quick ? QUICK : FULL;
 const runtime = "Bun" in globalThis ? "bun" : "deno";
+const version = runtime === "bun"
+  ? (globalThis as unknown as { Bun: { version: string } }).Bun.version
+  : (globalThis as unknown as { Deno: { version: { deno: string } } }).Deno.version.deno;
 const MARKER = "CONFORMANCE-JSON ";
 
 async function runHere(): Promise<TargetResults[]> {
@@ -33,7 +36,7 @@ async function runHere(): Promise<TargetResults[]> {
       `[conformance] ${name} on ${runtime}: ${results.length} cases in ` +
         `${((performance.now() - started) / 1000).toFixed(1)} s`,
     );
-    all.push({ target: name, runtime, results });
+    all.push({ target: name, runtime, version, results });
   }
   return all;
 }
@@ -76,9 +79,7 @@ const ordered = [
 
 const summary = table(ordered);
 console.log(summary);
-const versions = `Deno ${
-  (globalThis as { Deno?: { version: { deno: string } } }).Deno?.version.deno ?? "?"
-}, Bun ${bun.length > 0 ? "(see package.json)" : "?"}`;
+const versions = [...new Set(ordered.map((t) => `${t.runtime} ${t.version}`))].join(", ");
 writeFileSync(
   `${root}docs/CONFORMANCE.md`,
   `# Conformance
@@ -100,10 +101,19 @@ runtime. Family R is robustness: floods, bombs and slow clients, with memory mea
 
 ${summary}
 
+## Timings (family 9)
+
+Milliseconds from the first byte sent to the last byte of the echo, on the 2-core machine the
+run was made on; noisy, so compare within a row.
+
+${timings(ordered)}
+
 ## Cases that are not OK
 ${exceptions(ordered) || "\nNone."}
 `,
 );
+// The document is checked by `deno fmt --check` like every other file.
+spawnSync(process.execPath, ["fmt", `${root}docs/CONFORMANCE.md`], { stdio: "ignore" });
 const open = ordered.flatMap((t) =>
   unexplained(t).map((r) => `${t.target} (${t.runtime}) ${r.id}`)
 );

@@ -7,6 +7,8 @@ export interface TargetResults {
   /** "bun", "frames", "deno" or "client". */
   target: string;
   runtime: string;
+  /** The runtime's version. */
+  version: string;
   results: CaseResult[];
 }
 
@@ -68,4 +70,26 @@ export function unexplained(t: TargetResults): CaseResult[] {
     result.verdict !== "OK" && result.verdict !== "INFORMATIONAL" &&
     runtimeReason(t.target, result) === undefined
   );
+}
+
+/** Family 9's timings: milliseconds per case, and the round trips' percentiles. */
+export function timings(all: TargetResults[]): string {
+  const ids = [
+    ...new Set(all.flatMap((t) => t.results.filter((r) => r.family === "9").map((r) => r.id))),
+  ];
+  const header = ["case", ...all.map((t) => `${t.target} (${t.runtime})`)];
+  const line = (cells: string[]) => `| ${cells.join(" | ")} |`;
+  const rows = ids.map((id) => {
+    const title = all.flatMap((t) => t.results).find((r) => r.id === id)?.title ?? "";
+    return [
+      `${id} ${title}`,
+      ...all.map((t) => {
+        const result = t.results.find((r) => r.id === id);
+        if (result === undefined) return "-";
+        if (result.verdict !== "OK") return result.verdict;
+        return id === "9.4.1" ? result.detail : `${(result.ms ?? 0).toFixed(0)} ms`;
+      }),
+    ];
+  });
+  return [line(header), line(header.map(() => "---")), ...rows.map(line)].join("\n");
 }

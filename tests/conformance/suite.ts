@@ -127,25 +127,24 @@ async function roundTrips(target: Target, count: number): Promise<CaseResult> {
   };
 }
 
-/** What the suite offers a server, or (as a server) answers our client's offer with. */
+/** Parameter sets the suite offers a server and, as a server, answers our client with. */
+const SHARED_PARAMS = [
+  "",
+  "; client_no_context_takeover",
+  "; server_no_context_takeover",
+  "; client_no_context_takeover; server_no_context_takeover",
+  "; client_max_window_bits=9",
+  "; server_max_window_bits=9",
+  "; client_max_window_bits=15; server_max_window_bits=15",
+].map((params) => `permessage-deflate${params}`);
+/** What the suite offers a server: the shared sets and a fallback list. */
 const CLIENT_OFFERS = [
-  "permessage-deflate",
-  "permessage-deflate; client_no_context_takeover",
-  "permessage-deflate; server_no_context_takeover",
-  "permessage-deflate; client_no_context_takeover; server_no_context_takeover",
-  "permessage-deflate; client_max_window_bits=9",
-  "permessage-deflate; server_max_window_bits=9",
-  "permessage-deflate; client_max_window_bits=15; server_max_window_bits=15",
+  ...SHARED_PARAMS,
   "permessage-deflate; server_max_window_bits=8, permessage-deflate; client_max_window_bits",
 ];
+/** What the suite answers our client's offer with: the shared sets and unequal windows. */
 const SERVER_ANSWERS = [
-  "permessage-deflate",
-  "permessage-deflate; client_no_context_takeover",
-  "permessage-deflate; server_no_context_takeover",
-  "permessage-deflate; client_no_context_takeover; server_no_context_takeover",
-  "permessage-deflate; client_max_window_bits=9",
-  "permessage-deflate; server_max_window_bits=9",
-  "permessage-deflate; client_max_window_bits=15; server_max_window_bits=15",
+  ...SHARED_PARAMS,
   "permessage-deflate; server_max_window_bits=10; client_max_window_bits=12",
 ];
 
