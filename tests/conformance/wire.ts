@@ -89,13 +89,15 @@ export class FrameReader {
   readonly #peerMasks: boolean;
   /** Called after each event. */
   onEvent: () => void = () => {};
-  /** Frames seen, for cases that count them. */
-  frames = 0;
   /** Whether the handshake agreed on permessage-deflate, which allows RSV1. */
   compressed = false;
   /** Inflates a message whose first frame had RSV1. */
   inflate: ((data: Uint8Array) => Promise<Uint8Array>) | undefined;
   #rsv1 = false;
+  /** Where recording stands once messages are inflated (see #emit). */
+  #order = Promise.resolve();
+  /** A close or violation was recorded; nothing after it is. */
+  #ended = false;
 
   /** `peerMasks`: whether the peer is a client (whose frames must be masked). */
   constructor(peerMasks: boolean) {
@@ -123,9 +125,6 @@ export class FrameReader {
       this.#record(typeof event === "function" ? await event() : event);
     });
   }
-
-  #order = Promise.resolve();
-  #ended = false;
 
   #record(event: PeerEvent): void {
     if (this.#ended) return;
@@ -160,7 +159,6 @@ export class FrameReader {
       for (let i = 0; i < payload.length; i++) payload[i] ^= bytes[maskOffset + (i & 3)];
     }
     this.#buffer = bytes.subarray(offset + length);
-    this.frames++;
     if (masked !== this.#peerMasks) {
       this.#emit({
         type: "violation",
