@@ -11,7 +11,6 @@
  * `--raw` skips the upgrade and expects every byte back as sent: for the raw TCP echo.
  */
 import { readFileSync } from "node:fs";
-import { connect, type Socket } from "node:net";
 import process from "node:process";
 
 function option(name: string, fallback: string): string {
@@ -79,48 +78,94 @@ const handshake = `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: w
   "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n" +
   "Sec-WebSocket-Version: 13\r\n\r\n";
 
-/** Opens one connection and keeps one message in flight on it until told to stop. */
-function drive(): Promise<Socket> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(port, "127.0.0.1");
-    socket.setNoDelay(true);
-    let upgraded = raw;
-    let head = "";
-    let pending = 0;
-    let started = 0;
-    const send = () => {
-      started = performance.now();
-      socket.write(frame);
+interface BunSocket {
+  write(data: Uint8Array | string): number;
+  setNoDelay(enabled: boolean): boolean;
+  end(): void;
+  data: Driver;
+}
+declare const Bun: {
+  connect(options: {
+    hostname: string;
+    port: number;
+    socket: {
+      binaryType: "uint8array";
+      open(socket: BunSocket): void;
+      data(socket: BunSocket, chunk: Uint8Array): void;
+      error(socket: BunSocket, error: Error): void;
     };
-    socket.on("error", reject);
-    socket.on("connect", () => {
-      if (raw) {
-        resolve(socket);
-        send();
-      } else {
-        socket.write(handshake);
-      }
+  }): Promise<BunSocket>;
+};
+
+/** One connection's loop: one message in flight, the next sent as soon as it is answered. */
+class Driver {
+  upgraded = raw;
+  head = "";
+  pending = 0;
+  started = 0;
+  readonly ready: Promise<void>;
+  resolve!: () => void;
+  reject!: (error: Error) => void;
+
+  constructor() {
+    this.ready = new Promise((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
     });
-    socket.on("data", (chunk: Uint8Array) => {
-      let length = chunk.length;
-      if (!upgraded) {
-        head += new TextDecoder().decode(chunk);
-        const end = head.indexOf("\r\n\r\n");
-        if (end < 0) return;
-        if (!head.startsWith("HTTP/1.1 101")) return reject(new Error(head.split("\r\n")[0]));
-        upgraded = true;
-        length = new TextEncoder().encode(head.slice(end + 4)).length;
-        resolve(socket);
-        send();
+  }
+
+  send(socket: BunSocket): void {
+    this.started = performance.now();
+    socket.write(frame);
+  }
+
+  received(socket: BunSocket, chunk: Uint8Array): void {
+    let length = chunk.length;
+    if (!this.upgraded) {
+      this.head += new TextDecoder().decode(chunk);
+      const end = this.head.indexOf("\r\n\r\n");
+      if (end < 0) return;
+      if (!this.head.startsWith("HTTP/1.1 101")) {
+        return this.reject(new Error(this.head.split("\r\n")[0]));
       }
-      pending += length;
-      while (pending >= answerBytes) {
-        pending -= answerBytes;
-        record(started);
-        if (running) send();
-      }
-    });
+      this.upgraded = true;
+      length = new TextEncoder().encode(this.head.slice(end + 4)).length;
+      this.resolve();
+      this.send(socket);
+    }
+    this.pending += length;
+    while (this.pending >= answerBytes) {
+      this.pending -= answerBytes;
+      record(this.started);
+      if (running) this.send(socket);
+    }
+  }
+}
+
+/** Opens one connection (Bun's native sockets: the cheapest client on this machine). */
+async function drive(): Promise<BunSocket> {
+  const driver = new Driver();
+  const socket = await Bun.connect({
+    hostname: "127.0.0.1",
+    port,
+    socket: {
+      binaryType: "uint8array",
+      open(socket) {
+        socket.data = driver;
+        socket.setNoDelay(true);
+        if (raw) {
+          driver.resolve();
+          driver.send(socket);
+        } else {
+          socket.write(handshake);
+        }
+      },
+      data: (socket, chunk) => socket.data.received(socket, chunk),
+      error: (_socket, error) => driver.reject(error),
+    },
   });
+  await driver.ready;
+  return socket;
 }
 
 /** CPU seconds a process has used so far, from /proc (Linux). */
@@ -145,7 +190,7 @@ const elapsed = (performance.now() - startedAt) / 1000;
 const own = process.cpuUsage(ownBefore);
 const serverCpu = (cpuSeconds(serverPid) - serverBefore) / elapsed;
 running = false;
-for (const socket of sockets) socket.destroy();
+for (const socket of sockets) socket.end();
 console.log(
   "RESULT " + JSON.stringify({
     messagesPerSecond: completed / elapsed,
