@@ -165,6 +165,72 @@ for (const server of SERVERS) {
   results.set(server.id, byPayload);
 }
 
+// --- memory per idle connection ---
+const IDLE_CONNECTIONS = Number(option("idle", "10000"));
+const idle = new Map<string, number>();
+for (const server of SERVERS) {
+  if (ONLY && !ONLY.split(",").includes(server.id)) continue;
+  const { child, port } = await startServer(server);
+  try {
+    const result = spawnSync(BUN, [
+      "bench/idle.ts",
+      "--port",
+      String(port),
+      "--server-pid",
+      String(child.pid),
+      "--connections",
+      String(IDLE_CONNECTIONS),
+      ...(server.raw ? ["--raw"] : []),
+    ], { cwd: root, encoding: "utf8" });
+    const line = result.stdout.split("\n").find((l) => l.startsWith("RESULT "));
+    if (line === undefined) throw new Error(`idle connections failed: ${result.stderr}`);
+    const perConnection = JSON.parse(line.slice(7)).perConnection as number;
+    idle.set(server.id, perConnection);
+    console.log(
+      `${server.label.padEnd(36)} ${(perConnection / 1024).toFixed(1)} KiB per idle connection`,
+    );
+  } finally {
+    child.kill();
+  }
+}
+
+// --- clients: our frames client, the runtime's WebSocket, and ws, against Bun.serve ---
+const CLIENT_MODES = ["rtt1", "rtt100", "mib"] as const;
+const CLIENT_KINDS = ["tether", "native", "ws"] as const;
+const clientResults = new Map<string, number>();
+if (!ONLY) {
+  const echo = SERVERS.find((server) => server.id === "bun-serve")!;
+  const { child, port } = await startServer(echo);
+  try {
+    for (const runtime of ["deno", "bun"] as const) {
+      for (const kind of CLIENT_KINDS) {
+        for (const mode of CLIENT_MODES) {
+          const command = runtime === "deno" ? DENO : BUN;
+          const args = [
+            ...(runtime === "deno" ? ["run", "-A"] : []),
+            "bench/client.ts",
+            "--port",
+            String(port),
+            "--kind",
+            kind,
+            "--mode",
+            mode,
+            "--seconds",
+            SECONDS,
+          ];
+          const result = spawnSync(command, args, { cwd: root, encoding: "utf8" });
+          const line = result.stdout.split("\n").find((l) => l.startsWith("RESULT "));
+          const value = line === undefined ? NaN : JSON.parse(line.slice(7)).value as number;
+          clientResults.set(`${runtime}/${kind}/${mode}`, value);
+          console.log(`client ${runtime} ${kind.padEnd(6)} ${mode.padEnd(6)} ${value.toFixed(0)}`);
+        }
+      }
+    }
+  } finally {
+    child.kill();
+  }
+}
+
 const rate = (id: string, payload: number) => results.get(id)?.get(payload)?.messagesPerSecond;
 const ratio = (id: string, base: string, payload: number) => {
   const a = rate(id, payload);
@@ -213,6 +279,49 @@ const goalTable = [
   ),
 ].join("\n");
 
+/** Each engine against its runtime's own WebSocket server: what a user would use instead. */
+const idleBase: Record<string, string> = {
+  "bun-engine": "bun-serve",
+  "frames-bun": "bun-serve",
+  "frames-deno": "deno-upgrade",
+  "deno-engine": "deno-upgrade",
+};
+const idleTable = [
+  "| server | KiB per idle connection | vs its runtime's raw baseline (goal <= 1.5x) |",
+  "| --- | --- | --- |",
+  ...SERVERS.filter((server) => idle.has(server.id)).map((server) => {
+    const base = idleBase[server.id];
+    const own = idle.get(server.id)!;
+    const against = base === undefined ? undefined : idle.get(base);
+    const times = against === undefined
+      ? "-"
+      : `${(own / against).toFixed(2)}x ${own / against <= 1.5 ? "met" : "**not met**"} (vs ${
+        SERVERS.find((s) => s.id === base)!.label
+      })`;
+    return `| ${server.label} | ${(own / 1024).toFixed(1)} | ${times} |`;
+  }),
+].join("\n");
+
+const MODE_LABEL = {
+  rtt1: "round trips/s, 1 connection",
+  rtt100: "round trips/s, 100 connections",
+  mib: "MB/s, 1 MiB messages",
+};
+const clientTable = [
+  "| runtime | measure | tether (frames) | runtime's WebSocket | ws | tether / runtime's |",
+  "| --- | --- | --- | --- | --- | --- |",
+  ...(["deno", "bun"] as const).flatMap((runtime) =>
+    CLIENT_MODES.map((mode) => {
+      const get = (kind: string) => clientResults.get(`${runtime}/${kind}/${mode}`) ?? NaN;
+      const ours = get("tether");
+      const theirs = get("native");
+      return `| ${runtime} | ${MODE_LABEL[mode]} | ${ours.toFixed(0)} | ${theirs.toFixed(0)} | ${
+        get("ws").toFixed(0)
+      } | ${percent(ours / theirs)} ${ours >= theirs ? "met" : "**not met**"} |`;
+    })
+  ),
+].join("\n");
+
 const frameBench = [
   spawnSync(DENO, ["run", "-A", "bench/frame.bench.ts"], { cwd: root, encoding: "utf8" }).stdout,
   spawnSync(BUN, ["bench/frame.bench.ts"], { cwd: root, encoding: "utf8" }).stdout,
@@ -247,6 +356,20 @@ ${echoTable}
 ## Goals
 
 ${goalTable}
+
+## Memory per idle connection
+
+${IDLE_CONNECTIONS} upgraded connections held open by \`bench/idle.ts\`; the server's resident size
+before and after, divided by the connections.
+
+${idleTable}
+
+## Clients
+
+Against the raw \`Bun.serve\` echo server in its own process. Goal: our frames client at least as
+fast as the runtime's own \`WebSocket\` client.
+
+${clientTable}
 
 ## Wire layer (bench/frame.bench.ts)
 
