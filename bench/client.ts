@@ -9,11 +9,7 @@
 import { createRequire } from "node:module";
 import process from "node:process";
 import { Client } from "../mod.ts";
-
-function option(name: string, fallback: string): string {
-  const index = process.argv.indexOf(`--${name}`);
-  return index > 0 ? process.argv[index + 1] : fallback;
-}
+import { option } from "./option.ts";
 
 const url = `ws://127.0.0.1:${option("port", "9090")}/ws`;
 const kind = option("kind", "tether");

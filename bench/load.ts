@@ -12,11 +12,7 @@
  */
 import { readFileSync } from "node:fs";
 import process from "node:process";
-
-function option(name: string, fallback: string): string {
-  const index = process.argv.indexOf(`--${name}`);
-  return index > 0 ? process.argv[index + 1] : fallback;
-}
+import { option } from "./option.ts";
 
 const port = Number(option("port", "9090"));
 const connections = Number(option("connections", "100"));

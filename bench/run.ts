@@ -13,6 +13,7 @@ import { existsSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
+import { option } from "./option.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const bin = (name: string) => {
@@ -21,10 +22,6 @@ const bin = (name: string) => {
 };
 const DENO = bin("deno");
 const BUN = bin("bun");
-const option = (name: string, fallback: string) => {
-  const index = process.argv.indexOf(`--${name}`);
-  return index > 0 ? process.argv[index + 1] : fallback;
-};
 const SECONDS = option("seconds", "5");
 const ONLY = option("only", "");
 const PAYLOADS = [20, 1024, 16384];
