@@ -7,16 +7,21 @@ export interface DenoConn {
   close(): void;
 }
 
-const READ_BUFFER_SIZE = 64 * 1024;
-/** A read buffer with less room than this left is replaced rather than read into. */
-const MIN_READ_ROOM = 16 * 1024;
+/**
+ * Read buffers start small, so that an idle connection holds little memory, and grow
+ * fourfold (up to the largest size) each time a read fills the room it was given.
+ */
+const FIRST_READ_BUFFER_SIZE = 4 * 1024;
+const LARGEST_READ_BUFFER_SIZE = 64 * 1024;
+/** A read buffer with less than this share of its size left is replaced rather than read into. */
+const MIN_READ_ROOM_SHARE = 4;
 /** Queued chunks up to this size are merged into one write; larger ones go alone. */
 const COALESCE_LIMIT = 64 * 1024;
 
 /**
  * A `Deno.Conn` as a {@link ByteSocket}. One read is in flight at a time, into the unused
- * tail of a 64 KiB buffer (so chunks handed out are never overwritten); one write is in
- * flight at a time, and frames queued meanwhile are merged into the next write.
+ * tail of a buffer of 4 to 64 KiB (so chunks handed out are never overwritten); one write
+ * is in flight at a time, and frames queued meanwhile are merged into the next write.
  */
 export class DenoByteSocket implements ByteSocket {
   readonly secure: boolean;
@@ -89,18 +94,21 @@ export class DenoByteSocket implements ByteSocket {
   }
 
   async #readLoop(): Promise<void> {
-    let buffer = new Uint8Array(READ_BUFFER_SIZE);
+    let size = FIRST_READ_BUFFER_SIZE;
+    let buffer = new Uint8Array(size);
     let used = 0;
     try {
       while (!this.#closed) {
         if (this.#paused) await new Promise<void>((resolve) => this.#resumeReading = resolve);
         if (this.#closed) break;
-        if (buffer.length - used < MIN_READ_ROOM) {
-          buffer = new Uint8Array(READ_BUFFER_SIZE);
+        if (buffer.length - used < size / MIN_READ_ROOM_SHARE) {
+          buffer = new Uint8Array(size);
           used = 0;
         }
+        const room = buffer.length - used;
         const count = await this.#conn.read(buffer.subarray(used));
         if (count === null) break;
+        if (count === room && size < LARGEST_READ_BUFFER_SIZE) size *= 4;
         const chunk = buffer.subarray(used, used + count);
         used += count;
         this.#inbox.data(chunk);
