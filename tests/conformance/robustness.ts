@@ -8,7 +8,7 @@ import { constants, deflateRawSync } from "node:zlib";
 import { Client, type EngineName, Listener } from "../../mod.ts";
 import type { Scale } from "./cases.ts";
 import { openClient, SuiteServer } from "./session.ts";
-import type { CaseResult, Verdict } from "./verdict.ts";
+import { type CaseResult, ending, type Verdict } from "./verdict.ts";
 import { frame } from "./wire.ts";
 
 const MiB = 1024 * 1024;
@@ -106,11 +106,8 @@ async function failure(
   const { session } = await openClient(port, "/echo", extensions);
   try {
     await session.send(bytes, chunk);
-    await session.until(
-      () => session.events.some((e) => e.type === "close" || e.type === "violation"),
-      5000,
-    );
-    const end = session.events.find((e) => e.type === "close" || e.type === "violation");
+    await session.until(() => ending(session) !== undefined, 5000);
+    const end = ending(session);
     if (end?.type === "close" && codes.includes(end.code ?? 0)) {
       return { verdict: "OK", detail: `failed with ${end.code}` };
     }

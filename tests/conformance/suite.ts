@@ -1,7 +1,7 @@
 import { Client, type EngineName, Listener } from "../../mod.ts";
 import { type Case, type Scale, scriptedCases } from "./cases.ts";
 import { openClient, SuiteServer, type WireSession } from "./session.ts";
-import { type CaseResult, type FrameMaker, judge, type Verdict } from "./verdict.ts";
+import { type CaseResult, equalBytes, type FrameMaker, judge, type Verdict } from "./verdict.ts";
 import { StreamCodec } from "./deflate.ts";
 import { frame } from "./wire.ts";
 
@@ -238,10 +238,7 @@ function deflateCases(
                     : event?.type === "binary"
                     ? event.data
                     : undefined;
-                  if (
-                    got === undefined || got.length !== message.data.length ||
-                    got.some((byte, j) => byte !== message.data[j])
-                  ) {
+                  if (got === undefined || !equalBytes(got, message.data)) {
                     return {
                       ...base,
                       verdict: "FAILED" as Verdict,

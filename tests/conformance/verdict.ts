@@ -58,7 +58,7 @@ export type FrameMaker = (spec: FrameSpec) => Uint8Array;
 /** Milliseconds a party has to fail the connection once it has what proves the failure. */
 export const FAIL_WITHIN_MS = 1000;
 
-function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
@@ -86,7 +86,8 @@ function matches(got: Expected, want: Expected): boolean {
   return equalBytes(got.data, (want as { data: Uint8Array }).data);
 }
 
-function ending(session: WireSession) {
+/** The close frame or the violation that ended what the peer sent, if any. */
+export function ending(session: WireSession) {
   return session.events.find((event) => event.type === "close" || event.type === "violation");
 }
 
