@@ -38,7 +38,7 @@ export interface BunRuntime {
 /** A Bun TCP socket with the per-socket `data` slot. */
 export interface BunSocket {
   data: unknown;
-  write(data: Uint8Array): number;
+  write(data: Uint8Array, byteOffset?: number, byteLength?: number): number;
   end(): void;
   terminate(): void;
   pause(): void;

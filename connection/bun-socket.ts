@@ -1,12 +1,34 @@
-import { type ByteReceiver, type ByteSocket, DrainWaiters, Inbox } from "./byte-socket.ts";
+import {
+  type ByteReceiver,
+  type ByteSocket,
+  DrainWaiters,
+  type Fill,
+  Inbox,
+  writeOwned,
+} from "./byte-socket.ts";
 
 /** The part of Bun's TCP socket this adapter uses. */
 export interface BunTcpSocket {
-  write(data: Uint8Array): number;
+  write(data: Uint8Array, byteOffset?: number, byteLength?: number): number;
   end(): void;
   terminate(): void;
   pause(): void;
   resume(): void;
+}
+
+/**
+ * Frames up to this size are encoded into one buffer shared by every socket: Bun writes
+ * synchronously, so the buffer is free again as soon as `write` returns, and only the bytes
+ * the socket could not take yet are copied out to wait.
+ */
+const SCRATCH_LIMIT = 1024 * 1024;
+let scratch: Uint8Array | undefined;
+
+function scratchOf(length: number): Uint8Array {
+  if (scratch === undefined || scratch.length < length) {
+    scratch = new Uint8Array(Math.max(64 * 1024, 2 ** Math.ceil(Math.log2(length))));
+  }
+  return scratch;
 }
 
 /**
@@ -78,6 +100,20 @@ export class BunByteSocket implements ByteSocket {
     }
     this.#queue.push(data);
     this.#pending += data.length;
+    return false;
+  }
+
+  writeInto(length: number, fill: Fill): boolean {
+    if (this.#closed || this.#ending) return false;
+    if (this.#queue.length > 0 || length > SCRATCH_LIMIT) return writeOwned(this, length, fill);
+    const target = scratchOf(length);
+    const used = fill(target);
+    const written = Math.max(this.#socket.write(target, 0, used), 0);
+    this.#drainWaiters.progress(written);
+    if (written === used) return true;
+    const rest = target.slice(written, used);
+    this.#queue.push(rest);
+    this.#pending += rest.length;
     return false;
   }
 

@@ -1,3 +1,8 @@
+import { allocateFrame, releaseUnused } from "../frame/serializer.ts";
+
+/** Puts up to `target.length` bytes at the start of `target`; returns how many it put. */
+export type Fill = (target: Uint8Array) => number;
+
 /** Receives what a {@link ByteSocket} reads. */
 export interface ByteReceiver {
   /** Bytes from the peer; the receiver owns the chunk (its memory is never reused). */
@@ -25,6 +30,12 @@ export interface ByteSocket {
   /** Queues `data`; true when all of it was handed to the operating system at once. */
   write(data: Uint8Array): boolean;
   /**
+   * Writes what `fill` puts into memory the socket lends it for the call (at most `length`
+   * bytes), and answers as {@link write} does. A socket that writes synchronously reuses that
+   * memory, so a frame encoded straight into it costs no allocation.
+   */
+  writeInto(length: number, fill: Fill): boolean;
+  /**
    * Resolves `true` once everything queued so far was handed to the operating system, or
    * `false` when the socket closed before all of it was.
    */
@@ -35,6 +46,17 @@ export interface ByteSocket {
   end(): void;
   /** Closes at once, dropping queued bytes. */
   destroy(): void;
+}
+
+/**
+ * `writeInto` for sockets that keep the buffer they are given until it is sent: a frame
+ * buffer of its own (small ones share slabs).
+ */
+export function writeOwned(socket: ByteSocket, length: number, fill: Fill): boolean {
+  const target = allocateFrame(length);
+  const used = fill(target);
+  releaseUnused(target, used);
+  return socket.write(target.subarray(0, used));
 }
 
 /**

@@ -1,4 +1,11 @@
-import { type ByteReceiver, type ByteSocket, DrainWaiters, Inbox } from "./byte-socket.ts";
+import {
+  type ByteReceiver,
+  type ByteSocket,
+  DrainWaiters,
+  type Fill,
+  Inbox,
+  writeOwned,
+} from "./byte-socket.ts";
 
 /** The part of `Deno.Conn` this adapter uses. */
 export interface DenoConn {
@@ -56,6 +63,10 @@ export class DenoByteSocket implements ByteSocket {
     this.#pending += data.length;
     if (!this.#writing) this.#writeLoop();
     return false;
+  }
+
+  writeInto(length: number, fill: Fill): boolean {
+    return writeOwned(this, length, fill);
   }
 
   drained(): Promise<boolean> {

@@ -3,7 +3,14 @@ import type { PerMessageDeflate } from "../frame/deflate.ts";
 import { FrameError } from "../frame/errors.ts";
 import { Opcode } from "../frame/opcode.ts";
 import { type FrameHandler, FrameParser } from "../frame/parser.ts";
-import { encodeFragments, encodeFrame, encodeTextFrame } from "../frame/serializer.ts";
+import {
+  encodeFrame,
+  forEachFragment,
+  frameHeaderLength,
+  textFrameRoom,
+  writeFrame,
+  writeTextFrame,
+} from "../frame/serializer.ts";
 import { decodeUtf8 } from "../frame/utf8.ts";
 import type { Connection, ConnectionEvents, ConnectionOptions } from "./connection.ts";
 import type { ByteSocket } from "./byte-socket.ts";
@@ -100,7 +107,9 @@ export class FramesConnection implements Connection {
         this.#inflate(isText, data);
       },
       ping: (data) => {
-        if (this.#options.autoPong && !this.#closeSent) this.#write(Opcode.Pong, data);
+        if (this.#options.autoPong && !this.#closeSent) {
+          this.#write(this.#socket, Opcode.Pong, data);
+        }
         this.#inOrder(() => this.#events!.pingReceived(data));
       },
       pong: (data) => this.#inOrder(() => this.#events!.pongReceived(data)),
@@ -147,8 +156,13 @@ export class FramesConnection implements Connection {
   sendText(text: string): Promise<void> {
     // Three bytes per UTF-16 unit is the most UTF-8 a string can need.
     if (this.#codec === undefined && this.#outbound === undefined) {
-      if (text.length * 3 <= this.#options.maxFrameSize) {
-        return this.#enqueue(encodeTextFrame(text, this.#masked));
+      const room = textFrameRoom(text);
+      if (room !== undefined && text.length * 3 <= this.#options.maxFrameSize) {
+        const masked = this.#masked;
+        return this.#enqueue(
+          room,
+          (socket) => socket.writeInto(room, (target) => writeTextFrame(target, text, masked)),
+        );
       }
     }
     return this.#sendMessage(Opcode.Text, encoder.encode(text));
@@ -171,7 +185,7 @@ export class FramesConnection implements Connection {
     this.#closeSent = true;
     const frame = encodeFrame(Opcode.Close, encodeClosePayload(code, reason), this.#masked);
     const send = () => {
-      const written = this.#enqueue(frame);
+      const written = this.#enqueue(frame.length, (socket) => socket.write(frame));
       if (this.#closeReceived) this.#socket.end();
       return written;
     };
@@ -230,19 +244,31 @@ export class FramesConnection implements Connection {
   #sendMessage(opcode: number, payload: Uint8Array): Promise<void> {
     const codec = this.#codec;
     if (codec === undefined || payload.length < COMPRESSION_THRESHOLD) {
-      const frames = () =>
-        encodeFragments(opcode, payload, this.#options.maxFrameSize, this.#masked);
-      if (this.#outbound === undefined) return this.#enqueue(frames());
-      return this.#after(() => this.#enqueue(frames()));
+      if (this.#outbound === undefined) return this.#sendFrames(opcode, payload, false);
+      return this.#after(() => this.#sendFrames(opcode, payload, false));
     }
     // Deflation starts at once; only the write waits for the messages queued before it.
     const deflated = codec.compress(payload);
     return this.#after(async () => {
       const result = await deflated;
       if (result instanceof FrameError) throw this.#options.connectionError(result.message);
-      return this.#enqueue(
-        encodeFragments(opcode, result, this.#options.maxFrameSize, this.#masked, true),
-      );
+      return this.#sendFrames(opcode, result, true);
+    });
+  }
+
+  /** Sends one message's payload as frames of at most `maxFrameSize` bytes. */
+  #sendFrames(opcode: number, payload: Uint8Array, compressed: boolean): Promise<void> {
+    const masked = this.#masked;
+    const maxFrameSize = this.#options.maxFrameSize;
+    return this.#enqueue(payload.length, (socket) => {
+      let flushed = true;
+      forEachFragment(opcode, payload, maxFrameSize, compressed, (kind, piece, fin, rsv1) => {
+        flushed = socket.writeInto(
+          frameHeaderLength(piece.length, masked) + piece.length,
+          (target) => writeFrame(target, kind, piece, masked, fin, rsv1),
+        );
+      });
+      return flushed;
     });
   }
 
@@ -265,39 +291,35 @@ export class FramesConnection implements Connection {
     if (payload.length > 125) {
       return Promise.reject(new RangeError("control frame payload must be at most 125 bytes"));
     }
-    return this.#enqueue(encodeFrame(opcode, payload, this.#masked));
+    return this.#enqueue(payload.length, (socket) => this.#write(socket, opcode, payload));
   }
 
-  #write(opcode: number, payload: Uint8Array): void {
-    this.#socket.write(encodeFrame(opcode, payload, this.#masked));
+  #write(socket: ByteSocket, opcode: number, payload: Uint8Array): boolean {
+    const masked = this.#masked;
+    return socket.writeInto(
+      frameHeaderLength(payload.length, masked) + payload.length,
+      (target) => writeFrame(target, opcode, payload, masked),
+    );
   }
 
-  /** Hands whole frames to the socket, refusing to queue past the write buffer limit. */
-  #enqueue(frames: Uint8Array | Uint8Array[]): Promise<void> {
+  /**
+   * Runs `write`, which hands frames of about `size` bytes to the socket, unless that would
+   * queue past the write buffer limit; settles once the socket has sent them.
+   */
+  #enqueue(size: number, write: (socket: ByteSocket) => boolean): Promise<void> {
     if (this.#ended) {
       return Promise.reject(this.#options.connectionError("Connection already closed"));
     }
     const socket = this.#socket;
     const pending = socket.pending;
-    if (pending > 0) {
-      let size = 0;
-      if (Array.isArray(frames)) { for (const frame of frames) size += frame.length; }
-      else size = frames.length;
-      if (pending + size > this.#options.writeBufferLimit) {
-        socket.destroy();
-        return Promise.reject(this.#options.connectionError(
-          `write buffer limit of ${this.#options.writeBufferLimit} bytes exceeded: ` +
-            "the peer is not reading; the connection was dropped",
-        ));
-      }
+    if (pending > 0 && pending + size > this.#options.writeBufferLimit) {
+      socket.destroy();
+      return Promise.reject(this.#options.connectionError(
+        `write buffer limit of ${this.#options.writeBufferLimit} bytes exceeded: ` +
+          "the peer is not reading; the connection was dropped",
+      ));
     }
-    let flushed = true;
-    if (Array.isArray(frames)) {
-      for (const frame of frames) flushed = socket.write(frame);
-    } else {
-      flushed = socket.write(frames);
-    }
-    if (flushed) return RESOLVED;
+    if (write(socket)) return RESOLVED;
     return socket.drained().then((sent) => {
       if (!sent) {
         throw this.#options.connectionError("the connection closed before the message was sent");

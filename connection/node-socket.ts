@@ -1,5 +1,12 @@
 import type { Socket } from "node:net";
-import { type ByteReceiver, type ByteSocket, DrainWaiters, Inbox } from "./byte-socket.ts";
+import {
+  type ByteReceiver,
+  type ByteSocket,
+  DrainWaiters,
+  type Fill,
+  Inbox,
+  writeOwned,
+} from "./byte-socket.ts";
 
 /**
  * A `node:net` or `node:tls` socket as a {@link ByteSocket}, for the TLS settings only
@@ -49,6 +56,10 @@ export class NodeByteSocket implements ByteSocket {
     });
     // The stream reports bytes sent only in a later callback.
     return false;
+  }
+
+  writeInto(length: number, fill: Fill): boolean {
+    return writeOwned(this, length, fill);
   }
 
   drained(): Promise<boolean> {

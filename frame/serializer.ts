@@ -19,7 +19,7 @@ let slabOffset = 0;
 const FUSED_MASK_LIMIT = 64;
 
 /** Memory for one outgoing frame; every byte of it is written by the caller. */
-function allocateFrame(length: number): Uint8Array {
+export function allocateFrame(length: number): Uint8Array {
   if (length > SLAB_FRAME_LIMIT) return new Uint8Array(length);
   if (slabOffset + length > SLAB_SIZE) {
     slab = new ArrayBuffer(SLAB_SIZE);
@@ -31,7 +31,7 @@ function allocateFrame(length: number): Uint8Array {
 }
 
 /** Returns the tail of the slab's latest allocation that its owner did not use. */
-function releaseUnused(frame: Uint8Array, used: number): void {
+export function releaseUnused(frame: Uint8Array, used: number): void {
   if (frame.buffer === slab && ((frame.byteOffset + frame.length + 7) & ~7) === slabOffset) {
     slabOffset = (frame.byteOffset + used + 7) & ~7;
   }
@@ -121,32 +121,49 @@ export function encodeFrame(
   fin = true,
   rsv1 = false,
 ): Uint8Array {
+  const frame = allocateFrame(frameHeaderLength(payload.length, masked) + payload.length);
+  writeFrame(frame, opcode, payload, masked, fin, rsv1);
+  return frame;
+}
+
+/**
+ * Writes one complete frame at the start of `target`, which must hold
+ * `frameHeaderLength(payload.length, masked) + payload.length` bytes; returns that length.
+ * For writers that lend their own memory instead of taking a new buffer per frame.
+ */
+export function writeFrame(
+  target: Uint8Array,
+  opcode: number,
+  payload: Uint8Array,
+  masked: boolean,
+  fin = true,
+  rsv1 = false,
+): number {
   const length = payload.length;
   const headerLength = frameHeaderLength(length, masked);
-  const frame = allocateFrame(headerLength + length);
-  writeHeader(frame, 0, opcode, length, masked, fin, rsv1);
+  writeHeader(target, 0, opcode, length, masked, fin, rsv1);
   if (!masked) {
-    frame.set(payload, headerLength);
+    target.set(payload, headerLength);
   } else if (length <= FUSED_MASK_LIMIT) {
-    const m0 = frame[headerLength - 4];
-    const m1 = frame[headerLength - 3];
-    const m2 = frame[headerLength - 2];
-    const m3 = frame[headerLength - 1];
+    const m0 = target[headerLength - 4];
+    const m1 = target[headerLength - 3];
+    const m2 = target[headerLength - 2];
+    const m3 = target[headerLength - 1];
     let i = 0;
     for (; i + 3 < length; i += 4) {
-      frame[headerLength + i] = payload[i] ^ m0;
-      frame[headerLength + i + 1] = payload[i + 1] ^ m1;
-      frame[headerLength + i + 2] = payload[i + 2] ^ m2;
-      frame[headerLength + i + 3] = payload[i + 3] ^ m3;
+      target[headerLength + i] = payload[i] ^ m0;
+      target[headerLength + i + 1] = payload[i + 1] ^ m1;
+      target[headerLength + i + 2] = payload[i + 2] ^ m2;
+      target[headerLength + i + 3] = payload[i + 3] ^ m3;
     }
     for (; i < length; i++) {
-      frame[headerLength + i] = payload[i] ^ frame[headerLength - 4 + (i & 3)];
+      target[headerLength + i] = payload[i] ^ target[headerLength - 4 + (i & 3)];
     }
   } else {
-    frame.set(payload, headerLength);
-    maskPayload(frame, headerLength, headerLength + length);
+    target.set(payload, headerLength);
+    maskPayload(target, headerLength, headerLength + length);
   }
-  return frame;
+  return headerLength + length;
 }
 
 /**
@@ -178,6 +195,30 @@ const ENCODE_INTO_LIMIT = 16 * 1024;
 const HEADER_RESERVE = 14;
 
 /**
+ * The most bytes a text frame of `text` can take when {@link writeTextFrame} writes it, or
+ * undefined when the text is too long to be written straight from the string.
+ */
+export function textFrameRoom(text: string): number | undefined {
+  return text.length > ENCODE_INTO_LIMIT ? undefined : HEADER_RESERVE + text.length * 3;
+}
+
+/**
+ * Writes a text frame straight from a string at the start of `target`, which must hold
+ * {@link textFrameRoom} bytes, with no intermediate copy; returns the frame's length.
+ */
+export function writeTextFrame(target: Uint8Array, text: string, masked: boolean): number {
+  // Every UTF-16 unit takes at least one byte, so the header is at least this long; when the
+  // encoded text turns out to need a longer one, the payload moves up to make room.
+  const guess = frameHeaderLength(text.length, masked);
+  const { written } = textEncoder.encodeInto(text, target.subarray(guess));
+  const headerLength = frameHeaderLength(written, masked);
+  if (headerLength !== guess) target.copyWithin(headerLength, guess, guess + written);
+  writeHeader(target, 0, Opcode.Text, written, masked, true, false);
+  if (masked) maskPayload(target, headerLength, headerLength + written);
+  return headerLength + written;
+}
+
+/**
  * A text frame straight from a string. Short strings are encoded into the frame buffer
  * itself, with no intermediate copy.
  *
@@ -188,19 +229,12 @@ const HEADER_RESERVE = 14;
  * ```
  */
 export function encodeTextFrame(text: string, masked: boolean): Uint8Array {
-  if (text.length > ENCODE_INTO_LIMIT) {
-    return encodeFrame(Opcode.Text, textEncoder.encode(text), masked);
-  }
-  // Encode after a reserve as large as the longest header, then write the real header so
-  // that it ends right where the payload starts, and give back what was not used.
-  const buffer = allocateFrame(HEADER_RESERVE + text.length * 3);
-  const { written } = textEncoder.encodeInto(text, buffer.subarray(HEADER_RESERVE));
-  const payloadEnd = HEADER_RESERVE + written;
-  releaseUnused(buffer, payloadEnd);
-  const start = HEADER_RESERVE - frameHeaderLength(written, masked);
-  writeHeader(buffer, start, Opcode.Text, written, masked, true, false);
-  if (masked) maskPayload(buffer, HEADER_RESERVE, payloadEnd);
-  return buffer.subarray(start, payloadEnd);
+  const room = textFrameRoom(text);
+  if (room === undefined) return encodeFrame(Opcode.Text, textEncoder.encode(text), masked);
+  const buffer = allocateFrame(room);
+  const length = writeTextFrame(buffer, text, masked);
+  releaseUnused(buffer, length);
+  return buffer.subarray(0, length);
 }
 
 /**
@@ -223,6 +257,24 @@ export function encodeFragments(
   masked: boolean,
   rsv1 = false,
 ): Uint8Array[] {
+  const frames: Uint8Array[] = [];
+  forEachFragment(opcode, payload, maxFrameSize, rsv1, (kind, piece, fin, compressed) => {
+    frames.push(encodeFrame(kind, piece, masked, fin, compressed));
+  });
+  return frames;
+}
+
+/**
+ * Cuts one message as {@link encodeFragments} does and hands each frame's opcode, payload,
+ * FIN bit and RSV1 bit to `visit`, for writers that encode frames into memory of their own.
+ */
+export function forEachFragment(
+  opcode: number,
+  payload: Uint8Array,
+  maxFrameSize: number,
+  rsv1: boolean,
+  visit: (opcode: number, piece: Uint8Array, fin: boolean, rsv1: boolean) => void,
+): void {
   if (!Number.isInteger(maxFrameSize) || maxFrameSize < 1) {
     throw new RangeError(`frame size must be a positive integer, got ${maxFrameSize}`);
   }
@@ -230,8 +282,7 @@ export function encodeFragments(
   if (keepCharacters && maxFrameSize < 4 && payload.length > maxFrameSize) {
     throw new RangeError("text needs frames of at least 4 bytes to keep characters whole");
   }
-  if (payload.length <= maxFrameSize) return [encodeFrame(opcode, payload, masked, true, rsv1)];
-  const frames: Uint8Array[] = [];
+  if (payload.length <= maxFrameSize) return visit(opcode, payload, true, rsv1);
   let start = 0;
   while (start < payload.length) {
     let end = Math.min(start + maxFrameSize, payload.length);
@@ -239,16 +290,12 @@ export function encodeFragments(
       while (end < payload.length && (payload[end] & 0xc0) === 0x80) end--;
     }
     const first = start === 0;
-    frames.push(
-      encodeFrame(
-        first ? opcode : Opcode.Continuation,
-        payload.subarray(start, end),
-        masked,
-        end === payload.length,
-        first && rsv1,
-      ),
+    visit(
+      first ? opcode : Opcode.Continuation,
+      payload.subarray(start, end),
+      end === payload.length,
+      first && rsv1,
     );
     start = end;
   }
-  return frames;
 }
