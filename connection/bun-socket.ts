@@ -37,6 +37,7 @@ function scratchOf(length: number): Uint8Array {
  */
 export class BunByteSocket implements ByteSocket {
   readonly secure: boolean;
+  readonly recyclesChunks = false;
   readonly #socket: BunTcpSocket;
   readonly #inbox = new Inbox();
   #queue: Uint8Array[] = [];

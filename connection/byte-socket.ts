@@ -1,12 +1,15 @@
-import { allocateFrame, releaseUnused } from "../frame/serializer.ts";
+import { allocateBytes, releaseUnused } from "../frame/bytes.ts";
 
 /** Puts up to `target.length` bytes at the start of `target`; returns how many it put. */
 export type Fill = (target: Uint8Array) => number;
 
 /** Receives what a {@link ByteSocket} reads. */
 export interface ByteReceiver {
-  /** Bytes from the peer; the receiver owns the chunk (its memory is never reused). */
-  data(chunk: Uint8Array): void;
+  /**
+   * Bytes from the peer; the receiver owns the chunk. Returning true says it kept nothing of
+   * it, so that a socket that {@link ByteSocket.recyclesChunks} may read into it again.
+   */
+  data(chunk: Uint8Array): boolean | void;
   /** The socket is closed, by either side or by an error. */
   closed(): void;
 }
@@ -18,6 +21,11 @@ export interface ByteReceiver {
  */
 export interface ByteSocket {
   readonly secure: boolean;
+  /**
+   * Whether the socket reads into a chunk's memory again once its receiver says it kept
+   * nothing of it; a receiver that copies what it keeps then costs no allocation per read.
+   */
+  readonly recyclesChunks: boolean;
   /** The error that ended the socket, where the runtime reports one (TLS alerts, resets). */
   readonly failure?: Error;
   /** Bytes queued and not yet handed to the operating system. */
@@ -53,7 +61,7 @@ export interface ByteSocket {
  * buffer of its own (small ones share slabs).
  */
 export function writeOwned(socket: ByteSocket, length: number, fill: Fill): boolean {
-  const target = allocateFrame(length);
+  const target = allocateBytes(length);
   const used = fill(target);
   releaseUnused(target, used);
   return socket.write(target.subarray(0, used));
@@ -77,9 +85,11 @@ export class Inbox {
     if (this.#closed) receiver.closed();
   }
 
-  data(chunk: Uint8Array): void {
-    if (this.#receiver === undefined) this.#early.push(chunk);
-    else this.#receiver.data(chunk);
+  /** Delivers or keeps `chunk`; true when the receiver kept nothing of it. */
+  data(chunk: Uint8Array): boolean {
+    if (this.#receiver !== undefined) return this.#receiver.data(chunk) === true;
+    this.#early.push(chunk);
+    return false;
   }
 
   closed(): void {

@@ -68,6 +68,7 @@ export class FramesConnection implements Connection {
       maxFrameSize: options.maxFrameSize,
       maxMessageSize: options.maxMessageSize,
       compression: options.codec !== undefined,
+      reusedChunks: socket.recyclesChunks,
     }, this.#handler());
   }
 
@@ -82,9 +83,9 @@ export class FramesConnection implements Connection {
     if (this.#options.leftover?.length) parser.push(this.#options.leftover);
     this.#socket.receive({
       data: (chunk) => {
-        if (!parser.active) return;
+        if (!parser.active) return true;
         this.#answerable = false;
-        parser.push(chunk);
+        return parser.push(chunk);
       },
       closed: () => this.#inOrder(() => this.#end()),
     });

@@ -15,6 +15,7 @@ import {
  */
 export class NodeByteSocket implements ByteSocket {
   readonly secure: boolean;
+  readonly recyclesChunks = false;
   failure: Error | undefined;
   readonly #socket: Socket;
   readonly #inbox = new Inbox();

@@ -1,4 +1,4 @@
-import { ByteAccumulator } from "./bytes.ts";
+import { ByteAccumulator, copyBytes, SLAB_LIMIT } from "./bytes.ts";
 import { CloseCode, decodeClosePayload } from "./close.ts";
 import { FrameError } from "./errors.ts";
 import { readLimit } from "./limits.ts";
@@ -68,6 +68,13 @@ export interface FrameParserOptions {
   maxFragments?: number;
   /** True when permessage-deflate was negotiated, which makes RSV1 meaningful. */
   compression?: boolean;
+  /**
+   * True when the caller would like to read into a chunk's memory again once `push`
+   * returns: the parser then copies what it keeps, except large payloads that arrived whole,
+   * which it hands out as views and reports with `push` returning false. Default false:
+   * every chunk is the parser's.
+   */
+  reusedChunks?: boolean;
 }
 
 const DEFAULT_MAX_SIZE = 16 * 1024 * 1024;
@@ -88,7 +95,8 @@ const STOPPED = 2;
  * (checked as the payload arrives, even inside a frame that is not complete yet).
  *
  * The parser takes ownership of each chunk passed to {@link push}: it unmasks payloads in
- * place and hands out views into the chunk, so a caller must not reuse a chunk's memory.
+ * place and hands out views into the chunk, so a caller must not reuse a chunk's memory,
+ * unless it asks with `reusedChunks` and `push` answers true.
  *
  * @example
  * ```ts
@@ -112,6 +120,9 @@ export class FrameParser {
   readonly #maxMessageSize: number;
   readonly #maxFragments: number;
   readonly #compression: boolean;
+  readonly #reusedChunks: boolean;
+  /** Whether the chunk being parsed still backs a payload that was handed out. */
+  #chunkKept = false;
 
   #state = READING_HEADER;
   readonly #header = new Uint8Array(14);
@@ -130,7 +141,7 @@ export class FrameParser {
   #messageLength = 0;
   #fragments = 0;
   #checkUtf8 = false;
-  readonly #message = new ByteAccumulator();
+  readonly #message: ByteAccumulator;
   readonly #utf8 = new Utf8Validator();
   readonly #control = new Uint8Array(MAX_CONTROL_PAYLOAD);
 
@@ -145,6 +156,8 @@ export class FrameParser {
     this.#maxMessageSize = readLimit("maxMessageSize", options.maxMessageSize, DEFAULT_MAX_SIZE);
     this.#maxFragments = readLimit("maxFragments", options.maxFragments, DEFAULT_MAX_FRAGMENTS);
     this.#compression = options.compression ?? false;
+    this.#reusedChunks = options.reusedChunks ?? false;
+    this.#message = new ByteAccumulator(this.#reusedChunks);
   }
 
   /** False once a close frame or a protocol error ended parsing. */
@@ -157,15 +170,21 @@ export class FrameParser {
     this.#state = STOPPED;
   }
 
-  /** Parses `chunk`, which the parser now owns (see the class description). */
-  push(chunk: Uint8Array): void {
+  /**
+   * Parses `chunk`, which the parser now owns (see the class description). With
+   * `reusedChunks`, returns true when nothing handed out is a view into the chunk, so that
+   * the caller may read into its memory again.
+   */
+  push(chunk: Uint8Array): boolean {
+    this.#chunkKept = !this.#reusedChunks;
     const end = chunk.length;
     let position = 0;
     while (position < end) {
       if (this.#state === READING_HEADER) position = this.#readHeader(chunk, position, end);
       else if (this.#state === READING_PAYLOAD) position = this.#readPayload(chunk, position, end);
-      else return;
+      else break;
     }
+    return !this.#chunkKept;
   }
 
   #readHeader(chunk: Uint8Array, position: number, end: number): number {
@@ -317,7 +336,7 @@ export class FrameParser {
 
     if (isControlOpcode(this.#opcode)) {
       if (complete && read === 0) {
-        this.#completeFrame(piece);
+        this.#completeFrame(this.#reusedChunks ? piece.slice() : piece);
       } else {
         this.#control.set(piece, read);
         if (complete) this.#completeFrame(this.#control.slice(0, this.#payloadLength));
@@ -359,15 +378,27 @@ export class FrameParser {
     this.#messageLength = 0;
     this.#fragments = 0;
     if (this.#messageCompressed) {
-      this.#handler.compressed(messageOpcode === Opcode.Text, data);
+      this.#handler.compressed(messageOpcode === Opcode.Text, this.#kept(data, whole));
     } else if (messageOpcode === Opcode.Binary) {
-      this.#handler.binary(data);
+      this.#handler.binary(this.#kept(data, whole));
     } else {
       const text = this.#utf8.complete ? decodeUtf8(data) : undefined;
       if (text === undefined) {
         this.#fail(CloseCode.InvalidPayload, "text message is not valid UTF-8");
       } else this.#handler.text(text);
     }
+  }
+
+  /**
+   * A payload to hand out. An accumulated one is a copy already; a whole one is a view into
+   * the chunk, which is copied when the caller would reuse the chunk and the payload is small
+   * enough to share a slab; a larger one keeps the chunk, which costs less than a new buffer.
+   */
+  #kept(data: Uint8Array, whole: Uint8Array | undefined): Uint8Array {
+    if (!this.#reusedChunks || data !== whole) return data;
+    if (data.length <= SLAB_LIMIT) return copyBytes(data);
+    this.#chunkKept = true;
+    return data;
   }
 
   #receiveClose(payload: Uint8Array): void {

@@ -1,3 +1,4 @@
+import { allocateBytes, releaseUnused } from "./bytes.ts";
 import { applyMask } from "./mask.ts";
 import { Opcode } from "./opcode.ts";
 
@@ -5,37 +6,8 @@ const MASK_POOL_SIZE = 4096;
 const maskPool = new Uint8Array(MASK_POOL_SIZE);
 let maskPoolOffset = MASK_POOL_SIZE;
 
-/**
- * Frames up to this size share slabs where that is cheaper. V8 (Deno) allocates a small
- * typed array about 15 times slower than it creates a view on a shared buffer;
- * JavaScriptCore (Bun) is the other way round, about 5 times.
- */
-const SLAB_FRAME_LIMIT = typeof (globalThis as { Bun?: unknown }).Bun === "undefined" ? 2048 : 0;
-const SLAB_SIZE = 64 * 1024;
-let slab = new ArrayBuffer(SLAB_SIZE);
-let slabOffset = 0;
-
 /** Below this payload size, copying and masking byte by byte beats two bulk passes. */
 const FUSED_MASK_LIMIT = 64;
-
-/** Memory for one outgoing frame; every byte of it is written by the caller. */
-export function allocateFrame(length: number): Uint8Array {
-  if (length > SLAB_FRAME_LIMIT) return new Uint8Array(length);
-  if (slabOffset + length > SLAB_SIZE) {
-    slab = new ArrayBuffer(SLAB_SIZE);
-    slabOffset = 0;
-  }
-  const frame = new Uint8Array(slab, slabOffset, length);
-  slabOffset = (slabOffset + length + 7) & ~7;
-  return frame;
-}
-
-/** Returns the tail of the slab's latest allocation that its owner did not use. */
-export function releaseUnused(frame: Uint8Array, used: number): void {
-  if (frame.buffer === slab && ((frame.byteOffset + frame.length + 7) & ~7) === slabOffset) {
-    slabOffset = (frame.byteOffset + used + 7) & ~7;
-  }
-}
 
 /**
  * Bytes the header of a frame with `payloadLength` bytes takes, mask key included.
@@ -121,7 +93,7 @@ export function encodeFrame(
   fin = true,
   rsv1 = false,
 ): Uint8Array {
-  const frame = allocateFrame(frameHeaderLength(payload.length, masked) + payload.length);
+  const frame = allocateBytes(frameHeaderLength(payload.length, masked) + payload.length);
   writeFrame(frame, opcode, payload, masked, fin, rsv1);
   return frame;
 }
@@ -231,7 +203,7 @@ export function writeTextFrame(target: Uint8Array, text: string, masked: boolean
 export function encodeTextFrame(text: string, masked: boolean): Uint8Array {
   const room = textFrameRoom(text);
   if (room === undefined) return encodeFrame(Opcode.Text, textEncoder.encode(text), masked);
-  const buffer = allocateFrame(room);
+  const buffer = allocateBytes(room);
   const length = writeTextFrame(buffer, text, masked);
   releaseUnused(buffer, length);
   return buffer.subarray(0, length);

@@ -116,6 +116,66 @@ test("parser: one byte at a time and all in one chunk give the same events", () 
   assert.deepEqual(bytewise.events, expected);
 });
 
+test("parser: with reusedChunks, what it hands out survives the chunk being read over", () => {
+  const { bytes, expected } = mixedStream();
+  const large = bytesOf(5000);
+  // The large frame goes in before the close; what followed the close is left out.
+  const closeFrame = rawFrame({ opcode: CLOSE, payload: [0x03, 0xe8, 0x6f, 0x6b] });
+  const beforeClose = bytes.length - closeFrame.length - 25;
+  const stream = concatBytes(
+    bytes.subarray(0, beforeClose),
+    rawFrame({ opcode: BINARY, payload: large }),
+    closeFrame,
+  );
+  for (const step of [1, 7, 64, 6000, stream.length]) {
+    const events: ParserEvent[] = [];
+    const handedOut: [ParserEvent, Uint8Array][] = [];
+    const keep = (name: "binary" | "ping" | "pong") => (data: Uint8Array) => {
+      events.push([name, [...data]]);
+      handedOut.push([[name, [...data]], data]);
+    };
+    const parser = new FrameParser({ role: "server", reusedChunks: true }, {
+      ...handlerWith({ binary: keep("binary"), ping: keep("ping"), pong: keep("pong") }),
+      text: (data) => events.push(["text", data]),
+      close: (code, reason) => events.push(["close", code, reason]),
+    });
+    // One buffer read into again and scribbled over whenever the parser allows it, as a
+    // recycling socket does; a fresh one when the parser kept a view into it.
+    let buffer = new Uint8Array(step);
+    for (let at = 0; at < stream.length; at += step) {
+      const piece = stream.subarray(at, Math.min(at + step, stream.length));
+      buffer.set(piece);
+      if (parser.push(buffer.subarray(0, piece.length))) buffer.fill(0xee);
+      else buffer = new Uint8Array(step);
+    }
+    assert.deepEqual(
+      events,
+      [...expected.slice(0, -1), ["binary", large], expected.at(-1)!],
+      `chunks of ${step}`,
+    );
+    for (const [event, data] of handedOut) assert.deepEqual([event[0], [...data]], event);
+  }
+});
+
+test("parser: with reusedChunks, push says whether a view into the chunk was handed out", () => {
+  const compressed: Uint8Array[] = [];
+  const parser = new FrameParser(
+    { role: "client", compression: true, reusedChunks: true },
+    handlerWith({ compressed: (_isText, data) => compressed.push(data) }),
+  );
+  assert.equal(
+    parser.push(rawFrame({ opcode: TEXT, payload: "x".repeat(5000), mask: false })),
+    true,
+  );
+  assert.equal(parser.push(rawFrame({ opcode: PING, payload: "p", mask: false })), true);
+  const large = rawFrame({ opcode: BINARY, payload: bytesOf(5000), rsv: 4, mask: false });
+  assert.equal(parser.push(large), false);
+  assert.equal(compressed[0].buffer, large.buffer, "a view, not a copy");
+  assert.deepEqual([...compressed[0]], bytesOf(5000));
+  const parserWithout = record({ role: "client" }).parser;
+  assert.equal(parserWithout.push(rawFrame({ opcode: TEXT, payload: "x", mask: false })), false);
+});
+
 test("parser: control frames between fragments arrive before the message completes", () => {
   const parser = record({ role: "server" });
   parser.feed(rawFrame({ opcode: TEXT, payload: "a", fin: false }));
