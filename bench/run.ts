@@ -6,7 +6,12 @@
  * on Bun) drives 100 connections in a closed loop at each payload size. Then the wire-layer
  * benchmark (bench/frame.bench.ts) runs on both runtimes.
  *
- *   deno run -A bench/run.ts [--seconds 5] [--only frames-deno]
+ * On a machine with two or more cores and `taskset`, servers run on core 0 and load
+ * generators and clients on core 1, so the two never compete for one core; each echo and
+ * client figure is the median of `--rounds` runs, taken round by round so that drift in
+ * the machine's speed spreads over every server alike.
+ *
+ *   deno run -A bench/run.ts [--seconds 3] [--rounds 3] [--only frames-deno]
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { existsSync, writeFileSync } from "node:fs";
@@ -22,7 +27,17 @@ const bin = (name: string) => {
 };
 const DENO = bin("deno");
 const BUN = bin("bun");
-const SECONDS = option("seconds", "5");
+const SECONDS = option("seconds", "3");
+const ROUNDS = Number(option("rounds", "3"));
+const PINNED = cpus().length >= 2 && spawnSync("taskset", ["-c", "0", "true"]).status === 0;
+/** `command args` on one core when the machine allows pinning: 0 for servers, 1 for load. */
+const onCore = (core: number, command: string, args: string[]): [string, string[]] =>
+  PINNED ? ["taskset", ["-c", String(core), command, ...args]] : [command, args];
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+};
 const ONLY = option("only", "");
 const PAYLOADS = [20, 1024, 16384];
 const CONNECTIONS = 100;
@@ -104,7 +119,8 @@ interface LoadResult {
 }
 
 function startServer(server: Server): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(server.command, server.args, {
+  const [command, args] = onCore(0, server.command, server.args);
+  const child = spawn(command, args, {
     cwd: root,
     env: { ...process.env, PORT: "0", NO_COLOR: "1", ...server.env },
     stdio: ["ignore", "pipe", "inherit"],
@@ -121,45 +137,65 @@ function startServer(server: Server): Promise<{ child: ChildProcess; port: numbe
 }
 
 function load(server: Server, port: number, pid: number, payload: number): LoadResult {
-  const result = spawnSync(BUN, [
-    "bench/load.ts",
-    "--port",
-    String(port),
-    "--connections",
-    String(CONNECTIONS),
-    "--payload",
-    String(payload),
-    "--seconds",
-    SECONDS,
-    "--server-pid",
-    String(pid),
-    ...(server.raw ? ["--raw"] : []),
-  ], { cwd: root, encoding: "utf8" });
+  const result = spawnSync(
+    ...onCore(1, BUN, [
+      "bench/load.ts",
+      "--port",
+      String(port),
+      "--connections",
+      String(CONNECTIONS),
+      "--payload",
+      String(payload),
+      "--seconds",
+      SECONDS,
+      "--server-pid",
+      String(pid),
+      ...(server.raw ? ["--raw"] : []),
+    ]),
+    { cwd: root, encoding: "utf8" },
+  );
   const line = result.stdout.split("\n").find((l) => l.startsWith("RESULT "));
   if (line === undefined) throw new Error(`the load generator failed: ${result.stderr}`);
   return JSON.parse(line.slice(7));
 }
 
-const results = new Map<string, Map<number, LoadResult>>();
-for (const server of SERVERS) {
-  if (ONLY && !ONLY.split(",").includes(server.id)) continue;
-  const { child, port } = await startServer(server);
-  const byPayload = new Map<number, LoadResult>();
-  try {
-    for (const payload of PAYLOADS) {
-      const result = load(server, port, child.pid!, payload);
-      byPayload.set(payload, result);
-      console.log(
-        `${server.label.padEnd(36)} ${String(payload).padStart(6)} B  ` +
-          `${Math.round(result.messagesPerSecond).toString().padStart(8)} msg/s  ` +
-          `p99 ${result.p99.toFixed(2)} ms  server CPU ${(result.serverCpu * 100).toFixed(0)}%  ` +
-          `loader CPU ${(result.loaderCpu * 100).toFixed(0)}%`,
-      );
+const runs = new Map<string, Map<number, LoadResult[]>>();
+for (let round = 1; round <= ROUNDS; round++) {
+  for (const server of SERVERS) {
+    if (ONLY && !ONLY.split(",").includes(server.id)) continue;
+    const { child, port } = await startServer(server);
+    const byPayload = runs.get(server.id) ?? new Map<number, LoadResult[]>();
+    runs.set(server.id, byPayload);
+    try {
+      for (const payload of PAYLOADS) {
+        const result = load(server, port, child.pid!, payload);
+        byPayload.set(payload, [...byPayload.get(payload) ?? [], result]);
+        console.log(
+          `round ${round} ${server.label.padEnd(36)} ${String(payload).padStart(6)} B  ` +
+            `${Math.round(result.messagesPerSecond).toString().padStart(8)} msg/s  ` +
+            `p99 ${result.p99.toFixed(2)} ms  server CPU ${
+              (result.serverCpu * 100).toFixed(0)
+            }%  ` +
+            `loader CPU ${(result.loaderCpu * 100).toFixed(0)}%`,
+        );
+      }
+    } finally {
+      child.kill();
     }
-  } finally {
-    child.kill();
   }
-  results.set(server.id, byPayload);
+}
+/** Per server and payload, the run with the median rate (its latency and CPU with it). */
+const results = new Map<string, Map<number, LoadResult>>();
+for (const [id, byPayload] of runs) {
+  const medians = new Map<number, LoadResult>();
+  for (const [payload, list] of byPayload) {
+    const sorted = [...list].sort((a, b) => a.messagesPerSecond - b.messagesPerSecond);
+    medians.set(payload, {
+      ...sorted[sorted.length >> 1],
+      messagesPerSecond: median(sorted.map((r) => r.messagesPerSecond)),
+    });
+  }
+  results.set(id, medians);
 }
 
 // --- memory per idle connection ---
@@ -169,16 +205,19 @@ for (const server of SERVERS) {
   if (ONLY && !ONLY.split(",").includes(server.id)) continue;
   const { child, port } = await startServer(server);
   try {
-    const result = spawnSync(BUN, [
-      "bench/idle.ts",
-      "--port",
-      String(port),
-      "--server-pid",
-      String(child.pid),
-      "--connections",
-      String(IDLE_CONNECTIONS),
-      ...(server.raw ? ["--raw"] : []),
-    ], { cwd: root, encoding: "utf8" });
+    const result = spawnSync(
+      ...onCore(1, BUN, [
+        "bench/idle.ts",
+        "--port",
+        String(port),
+        "--server-pid",
+        String(child.pid),
+        "--connections",
+        String(IDLE_CONNECTIONS),
+        ...(server.raw ? ["--raw"] : []),
+      ]),
+      { cwd: root, encoding: "utf8" },
+    );
     const line = result.stdout.split("\n").find((l) => l.startsWith("RESULT "));
     if (line === undefined) throw new Error(`idle connections failed: ${result.stderr}`);
     const perConnection = JSON.parse(line.slice(7)).perConnection as number;
@@ -215,11 +254,18 @@ if (!ONLY) {
             "--seconds",
             SECONDS,
           ];
-          const result = spawnSync(command, args, { cwd: root, encoding: "utf8" });
-          const line = result.stdout.split("\n").find((l) => l.startsWith("RESULT "));
-          const value = line === undefined ? NaN : JSON.parse(line.slice(7)).value as number;
+          const values: number[] = [];
+          for (let round = 1; round <= ROUNDS; round++) {
+            const result = spawnSync(...onCore(1, command, args), { cwd: root, encoding: "utf8" });
+            const line = result.stdout.split("\n").find((l) => l.startsWith("RESULT "));
+            values.push(line === undefined ? NaN : JSON.parse(line.slice(7)).value as number);
+          }
+          const value = median(values);
           clientResults.set(`${runtime}/${kind}/${mode}`, value);
-          console.log(`client ${runtime} ${kind.padEnd(6)} ${mode.padEnd(6)} ${value.toFixed(0)}`);
+          console.log(
+            `client ${runtime} ${kind.padEnd(6)} ${mode.padEnd(6)} ${value.toFixed(0)} ` +
+              `(${values.map((v) => v.toFixed(0)).join(", ")})`,
+          );
         }
       }
     }
@@ -344,9 +390,13 @@ Written by \`deno task bench\` on ${new Date().toISOString().slice(0, 10)}: ${
 
 ${CONNECTIONS} connections in a closed loop (one message outstanding each), binary messages, ${SECONDS} s
 after 1 s of warm-up. The load generator (\`bench/load.ts\`) runs on Bun in its own process with
-pre-masked frames and no allocation per message. Server CPU is the server process's CPU time over
-the measured seconds (100% = one core); on 2 cores the load generator and the server share the
-machine, so a server near 100% is saturated.
+pre-masked frames and no allocation per message. ${
+    PINNED
+      ? "The server is pinned to core 0 and the load generator to core 1, so they never compete for a core."
+      : "Server and load generator share the machine's cores (no `taskset`)."
+  } Each figure is the median of ${ROUNDS} rounds (every server once per round). Server CPU is the
+server process's CPU time over the measured seconds (100% = one core): a server near 100% is
+saturated, so each rate is that server's ceiling on one core, not the load generator's.
 
 ${echoTable}
 
@@ -363,8 +413,10 @@ ${idleTable}
 
 ## Clients
 
-Against the raw \`Bun.serve\` echo server in its own process. Goal: our frames client at least as
-fast as the runtime's own \`WebSocket\` client.
+Against the raw \`Bun.serve\` echo server in its own process${
+    PINNED ? " (server on core 0, client on core 1)" : ""
+  }; the median of ${ROUNDS} runs each. Goal: our frames client at least as fast as the runtime's
+own \`WebSocket\` client.
 
 ${clientTable}
 
