@@ -14,7 +14,7 @@
  *   deno run -A bench/run.ts [--seconds 3] [--rounds 3] [--only frames-deno]
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { existsSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
@@ -376,6 +376,10 @@ const machine = `${cpus().length} x ${cpus()[0]?.model ?? "CPU"}, ${
   (totalmem() / 2 ** 30).toFixed(0)
 } GiB`;
 
+/** What the figures mean where a goal is not met: written by hand, read at the end of a run. */
+const analysisFile = `${root}bench/analysis.md`;
+const analysis = existsSync(analysisFile) ? readFileSync(analysisFile, "utf8").trim() : "";
+
 writeFileSync(
   `${root}docs/BENCHMARKS.md`,
   `# Benchmarks
@@ -403,6 +407,8 @@ ${echoTable}
 ## Goals
 
 ${goalTable}
+
+${analysis}
 
 ## Memory per idle connection
 
