@@ -160,8 +160,10 @@ export class FramesConnection implements Connection {
       const room = textFrameRoom(text);
       if (room !== undefined && text.length * 3 <= this.#options.maxFrameSize) {
         const masked = this.#masked;
+        // The limit is judged on the fewest bytes the text can take, so that a connection is
+        // never dropped for room the text turns out not to need.
         return this.#enqueue(
-          room,
+          text.length,
           (socket) => socket.writeInto(room, (target) => writeTextFrame(target, text, masked)),
         );
       }
