@@ -39,7 +39,8 @@ const EMPTY = new Uint8Array(0);
  */
 export class Caller {
   readonly #link: CallerLink;
-  readonly #attributes = new Map<string, unknown>();
+  /** Made on the first `setAttribute`: most connections never keep anything. */
+  #attributes: Map<string, unknown> | undefined;
 
   /** Made by the library for each connection; services receive it, they do not make it. */
   constructor(link: CallerLink) {
@@ -121,18 +122,18 @@ export class Caller {
 
   /** Keeps `value` with this connection under `key`. */
   setAttribute(key: string, value: unknown): void {
-    this.#attributes.set(key, value);
+    (this.#attributes ??= new Map()).set(key, value);
   }
 
   /** The value kept under `key`, or `undefined`. */
   getAttribute(key: string): unknown {
-    return this.#attributes.get(key);
+    return this.#attributes?.get(key);
   }
 
   /** Forgets the value kept under `key`; returns it. */
   removeAttribute(key: string): unknown {
-    const value = this.#attributes.get(key);
-    this.#attributes.delete(key);
+    const value = this.#attributes?.get(key);
+    this.#attributes?.delete(key);
     return value;
   }
 

@@ -10,6 +10,7 @@ import { fromFrameError, type PayloadBindingError, toError } from "./errors.ts";
 import { type ReplyMode, ReplyWriter } from "./reply-writer.ts";
 import { routeText } from "./routing.ts";
 import { hasMethod, type Service } from "./service.ts";
+import { Signal } from "./signal.ts";
 import { type Task, TaskQueue } from "./task-queue.ts";
 import { isThenable } from "./thenable.ts";
 
@@ -40,7 +41,8 @@ export class ConnectionDispatcher implements ConnectionEvents, CallerLink {
   readonly #messages: TaskQueue;
   /** Pings and pongs, so that a long method or stream does not hold them up. */
   readonly #controls: TaskQueue;
-  readonly #replies: ReplyWriter;
+  /** Made when a method first returns something to write. */
+  #replies: ReplyWriter | undefined;
   #backlogs = 0;
   #closeSent = false;
   #closeReceived = false;
@@ -50,32 +52,18 @@ export class ConnectionDispatcher implements ConnectionEvents, CallerLink {
   /** Whether reads and writes are timed, for `onIdleTimeout`. */
   readonly #tracksIdle: boolean;
   #lastActivity = 0;
-  readonly #endedSignal: Promise<void>;
-  #signalEnded!: () => void;
+  readonly #endedSignal = new Signal();
   /** Settles once either side starts closing: streams waiting for an element stop. */
-  readonly #stopping: Promise<void>;
-  #signalStopping!: () => void;
+  readonly #stopping = new Signal();
 
   constructor(service: Service, connection: Connection, options: DispatcherOptions) {
     this.#service = service;
     this.#connection = connection;
     this.#options = options;
     this.caller = new Caller(this);
-    this.#endedSignal = new Promise((resolve) => this.#signalEnded = resolve);
-    this.#stopping = new Promise((resolve) => this.#signalStopping = resolve);
     const backlog = (backlogged: boolean) => this.#backlog(backlogged);
     this.#messages = new TaskQueue(backlog);
     this.#controls = new TaskQueue(backlog);
-    this.#replies = new ReplyWriter({
-      writable: () => !this.#closeSent && !this.#ended,
-      stopping: this.#stopping,
-      sendText: (text) => this.sendText(text),
-      sendBinary: (data) => this.sendBinary(data),
-      pong: (data) => this.pong(data),
-      close: (frame) => this.caller.close(frame.status, frame.reason),
-      closeSoon: (code, reason) => this.#closeSoon(code, reason),
-      report: (error) => this.#report(error),
-    }, options.dispatch.streamId);
     this.#tracksIdle = options.idleTimeoutMs > 0 && typeof service.onIdleTimeout === "function";
     if (this.#tracksIdle) {
       this.#touch();
@@ -134,7 +122,7 @@ export class ConnectionDispatcher implements ConnectionEvents, CallerLink {
   /** Sends our close and waits for the peer's, then drops the transport either way. */
   async close(code: number, reason: string, timeout: number): Promise<void> {
     this.#closeSent = true;
-    this.#signalStopping();
+    this.#stopping.fire();
     const reply = this.#closeReceived || this.#ended
       ? Promise.resolve(this.#closeReceived)
       : new Promise<boolean>((resolve) => this.#closeWaiter = resolve);
@@ -181,7 +169,7 @@ export class ConnectionDispatcher implements ConnectionEvents, CallerLink {
 
   closing(code: number, reason: string): void {
     this.#closeReceived = true;
-    this.#signalStopping();
+    this.#stopping.fire();
     if (this.#closeSent) {
       this.#closeWaiter?.(true);
       return;
@@ -199,7 +187,7 @@ export class ConnectionDispatcher implements ConnectionEvents, CallerLink {
   }
 
   failed(error: FrameError): void {
-    this.#signalStopping();
+    this.#stopping.fire();
     this.#messages.push(() => {
       if (!this.#closeSent) {
         this.#closeSent = true;
@@ -212,8 +200,8 @@ export class ConnectionDispatcher implements ConnectionEvents, CallerLink {
   ended(): void {
     if (this.#ended) return;
     this.#ended = true;
-    this.#signalEnded();
-    this.#signalStopping();
+    this.#endedSignal.fire();
+    this.#stopping.fire();
     clearTimeout(this.#idleTimer);
     this.#closeWaiter?.(this.#closeReceived);
     const abnormal = !this.#closeReceived && !this.#closeSent;
@@ -235,7 +223,7 @@ export class ConnectionDispatcher implements ConnectionEvents, CallerLink {
         resolve();
       }, timeout * 1000);
     });
-    return Promise.race([this.#endedSignal, expired]).finally(() => clearTimeout(timer));
+    return Promise.race([this.#endedSignal.promise, expired]).finally(() => clearTimeout(timer));
   }
 
   /** Drops the connection at once. */
@@ -319,7 +307,26 @@ export class ConnectionDispatcher implements ConnectionEvents, CallerLink {
   #reply(name: string, value: unknown, mode: ReplyMode, requestId: unknown): unknown {
     // An error returned by onError has nowhere further to go.
     if (name === "onError" && value instanceof Error) return console.error(value);
-    return this.#replies.write(value, mode, requestId);
+    if (value === undefined || value === null) return;
+    return this.#writer().write(value, mode, requestId);
+  }
+
+  #writer(): ReplyWriter {
+    if (this.#replies !== undefined) return this.#replies;
+    const stopping = this.#stopping;
+    this.#replies = new ReplyWriter({
+      writable: () => !this.#closeSent && !this.#ended,
+      get stopping() {
+        return stopping.promise;
+      },
+      sendText: (text) => this.sendText(text),
+      sendBinary: (data) => this.sendBinary(data),
+      pong: (data) => this.pong(data),
+      close: (frame) => this.caller.close(frame.status, frame.reason),
+      closeSoon: (code, reason) => this.#closeSoon(code, reason),
+      report: (error) => this.#report(error),
+    }, this.#options.dispatch.streamId);
+    return this.#replies;
   }
 
   /** Starts the closing handshake without waiting for it; its failure has no one to tell. */

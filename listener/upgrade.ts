@@ -73,6 +73,14 @@ export interface UpgradeHost {
   open(service: Service, config: ResolvedServiceConfig): (connection: Connection) => void;
 }
 
+/**
+ * Made once for every connection rather than inside the upgrade: a closure there would keep
+ * the whole upgrade (its request and headers) alive for as long as the connection lives.
+ */
+function connectionError(message: string): ConnectionError {
+  return new ConnectionError(message);
+}
+
 /** Plain-text refusal with the listener's standard headers. */
 export function refuse(host: UpgradeHost, refusal: Refusal): Response {
   const headers = new Headers(refusal.headers);
@@ -180,7 +188,7 @@ export async function handleUpgradeRequest(
       maxMessageSize: config.maxMessageSize,
       writeBufferLimit: config.writeBufferLimit,
       autoPong: typeof outcome.onPing !== "function",
-      connectionError: (message) => new ConnectionError(message),
+      connectionError,
     },
     open: host.open(outcome, config),
   }, env);

@@ -32,7 +32,8 @@ const encoder = new TextEncoder();
 
 /** What the bun engine keeps in `ws.data`. */
 interface BunSlot {
-  acceptance: Acceptance;
+  /** What the upgrade agreed, until the connection opens; then only the connection is kept. */
+  acceptance?: Acceptance;
   secure: boolean;
   connection?: BunConnection;
 }
@@ -178,9 +179,11 @@ export class BunEngine implements Engine {
     this.websocket = {
       open(ws) {
         const state = slot(ws);
-        const connection = new BunConnection(ws, state.acceptance, state.secure);
+        const acceptance = state.acceptance!;
+        state.acceptance = undefined;
+        const connection = new BunConnection(ws, acceptance, state.secure);
         state.connection = connection;
-        state.acceptance.open(connection);
+        acceptance.open(connection);
       },
       message: (ws, message) => slot(ws).connection!.message(message),
       ping: (ws, data) => slot(ws).connection!.pinged(data),
