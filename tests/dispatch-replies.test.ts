@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { DOMParser } from "@xmldom/xmldom";
+import { Signal } from "../dispatch/signal.ts";
 import {
   type Caller,
   CloseFrame,
@@ -381,4 +382,21 @@ test("frames: replies larger than maxFrameSize go out in continuation frames, ne
   } finally {
     await listener.immediateStop();
   }
+});
+
+test("signal: its promise settles on fire, whether asked for before or after", async () => {
+  const early = new Signal();
+  const waiting = early.promise;
+  let settled = false;
+  waiting.then(() => settled = true);
+  await Promise.resolve();
+  assert.equal(settled, false);
+  early.fire();
+  await waiting;
+  assert.equal(early.fired, true);
+  const late = new Signal();
+  late.fire();
+  late.fire();
+  await late.promise;
+  assert.equal(late.fired, true);
 });

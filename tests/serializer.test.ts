@@ -95,6 +95,9 @@ test("serializer: text frames straight from strings match encoded bytes", () => 
       "hi",
       "κόσμε 𝄞",
       "x".repeat(200),
+      // Fewer than 126 characters but 126 bytes or more: the header grows after encoding.
+      "€".repeat(42),
+      "€".repeat(50) + "x",
       "€".repeat(5000),
       "€".repeat(30000),
       "x".repeat(70000),
