@@ -109,7 +109,7 @@ export class FramesConnection implements Connection {
       },
       ping: (data) => {
         if (this.#options.autoPong && !this.#closeSent) {
-          this.#write(this.#socket, Opcode.Pong, data);
+          this.#write(Opcode.Pong, data);
         }
         this.#inOrder(() => this.#events!.pingReceived(data));
       },
@@ -164,7 +164,7 @@ export class FramesConnection implements Connection {
         // never dropped for room the text turns out not to need.
         return this.#enqueue(
           text.length,
-          (socket) => socket.writeInto(room, (target) => writeTextFrame(target, text, masked)),
+          () => this.#socket.writeInto(room, (target) => writeTextFrame(target, text, masked)),
         );
       }
     }
@@ -188,7 +188,7 @@ export class FramesConnection implements Connection {
     this.#closeSent = true;
     const frame = encodeFrame(Opcode.Close, encodeClosePayload(code, reason), this.#masked);
     const send = () => {
-      const written = this.#enqueue(frame.length, (socket) => socket.write(frame));
+      const written = this.#enqueue(frame.length, () => this.#socket.write(frame));
       if (this.#closeReceived) this.#socket.end();
       return written;
     };
@@ -261,15 +261,11 @@ export class FramesConnection implements Connection {
 
   /** Sends one message's payload as frames of at most `maxFrameSize` bytes. */
   #sendFrames(opcode: number, payload: Uint8Array, compressed: boolean): Promise<void> {
-    const masked = this.#masked;
     const maxFrameSize = this.#options.maxFrameSize;
-    return this.#enqueue(payload.length, (socket) => {
+    return this.#enqueue(payload.length, () => {
       let flushed = true;
       forEachFragment(opcode, payload, maxFrameSize, compressed, (kind, piece, fin, rsv1) => {
-        flushed = socket.writeInto(
-          frameHeaderLength(piece.length, masked) + piece.length,
-          (target) => writeFrame(target, kind, piece, masked, fin, rsv1),
-        );
+        flushed = this.#write(kind, piece, fin, rsv1);
       });
       return flushed;
     });
@@ -294,14 +290,15 @@ export class FramesConnection implements Connection {
     if (payload.length > 125) {
       return Promise.reject(new RangeError("control frame payload must be at most 125 bytes"));
     }
-    return this.#enqueue(payload.length, (socket) => this.#write(socket, opcode, payload));
+    return this.#enqueue(payload.length, () => this.#write(opcode, payload));
   }
 
-  #write(socket: ByteSocket, opcode: number, payload: Uint8Array): boolean {
+  /** Encodes one frame straight into memory the socket lends; answers as its write does. */
+  #write(opcode: number, payload: Uint8Array, fin = true, rsv1 = false): boolean {
     const masked = this.#masked;
-    return socket.writeInto(
+    return this.#socket.writeInto(
       frameHeaderLength(payload.length, masked) + payload.length,
-      (target) => writeFrame(target, opcode, payload, masked),
+      (target) => writeFrame(target, opcode, payload, masked, fin, rsv1),
     );
   }
 
@@ -309,7 +306,7 @@ export class FramesConnection implements Connection {
    * Runs `write`, which hands frames of about `size` bytes to the socket, unless that would
    * queue past the write buffer limit; settles once the socket has sent them.
    */
-  #enqueue(size: number, write: (socket: ByteSocket) => boolean): Promise<void> {
+  #enqueue(size: number, write: () => boolean): Promise<void> {
     if (this.#ended) {
       return Promise.reject(this.#options.connectionError("Connection already closed"));
     }
@@ -322,7 +319,7 @@ export class FramesConnection implements Connection {
           "the peer is not reading; the connection was dropped",
       ));
     }
-    if (write(socket)) return RESOLVED;
+    if (write()) return RESOLVED;
     return socket.drained().then((sent) => {
       if (!sent) {
         throw this.#options.connectionError("the connection closed before the message was sent");
