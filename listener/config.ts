@@ -82,6 +82,12 @@ export interface ListenerConfiguration {
   requestLimits?: RequestLimitConfigs;
   /** The engine; default `bun` on Bun and `frames` on Deno. */
   engine?: EngineName;
+  /**
+   * Answers HTTP requests for paths no service is attached to, so that one port serves a
+   * page and its WebSocket service; without it they get 404. The frames engine reads no
+   * request bodies: a request that declares one gets 501 instead of reaching `fetch`.
+   */
+  fetch?: (request: Request) => Response | Promise<Response>;
 }
 
 /** A listener configuration with every default filled in and every value checked. */
@@ -95,6 +101,7 @@ export interface ResolvedListenerConfig {
   maxHeaderSize: number;
   maxEntityBodySize: number;
   tls?: ServerTlsSettings;
+  fetch?: (request: Request) => Response | Promise<Response>;
 }
 
 function positiveInteger(name: string, value: number | undefined, fallback: number): number {
@@ -139,6 +146,9 @@ export function resolveListenerConfig(config: ListenerConfiguration): ResolvedLi
       `requestLimits.maxEntityBodySize must be an integer >= -1, got ${maxEntityBodySize}`,
     );
   }
+  if (config.fetch !== undefined && typeof config.fetch !== "function") {
+    throw new TypeError("fetch must be a function from a Request to a Response");
+  }
   return {
     host,
     keepAlive,
@@ -149,5 +159,6 @@ export function resolveListenerConfig(config: ListenerConfiguration): ResolvedLi
     maxHeaderSize: positiveInteger("requestLimits.maxHeaderSize", limits.maxHeaderSize, 8192),
     maxEntityBodySize,
     tls: config.secureSocket === undefined ? undefined : resolveServerTls(config.secureSocket),
+    fetch: config.fetch,
   };
 }

@@ -13,6 +13,7 @@ import type { BunWebSocketHandler } from "../connection/bun-api.ts";
 import type { Connection } from "../connection/connection.ts";
 import type { Engine } from "./engines/engine.ts";
 import { checkEngineTls } from "./engines/tls-support.ts";
+import { checkRequestLimits } from "./handshake-check.ts";
 import { RouteTable, validatePath } from "./routes.ts";
 import { type ResolvedServiceConfig, resolveServiceConfig } from "./service-config.ts";
 import {
@@ -28,6 +29,11 @@ const DEFAULT_GRACEFUL_STOP_TIMEOUT = 10;
 const BUN_MAX_PAYLOAD = 16 * 1024 * 1024;
 
 type State = "new" | "starting" | "started" | "stopping" | "stopped";
+
+function declaresBody(request: Request): boolean {
+  const length = request.headers.get("content-length");
+  return request.headers.has("transfer-encoding") || (length !== null && length.trim() !== "0");
+}
 
 function runtimeName(): "bun" | "deno" | undefined {
   if ("Bun" in globalThis) return "bun";
@@ -114,10 +120,15 @@ export class Listener {
       this.#app = new Hono();
       this.#app.all("*", async (c) => {
         const response = await handleUpgradeRequest(this.#host, c.req.raw, c.env);
-        return response ??
-          refuse(this.#host, { status: 404, message: `no service at ${c.req.path}` });
+        return response ?? this.#answerOther(c.req.raw);
       });
     } else if (portOrApp instanceof Hono) {
+      if (this.#config.fetch !== undefined) {
+        throw new TypeError(
+          "fetch needs a listener that owns its port; your own Hono app answers the other " +
+            "requests itself",
+        );
+      }
       if (this.#config.tls !== undefined) {
         throw new TypeError(
           "secureSocket needs a listener that owns its port; a Hono app you serve yourself " +
@@ -256,6 +267,26 @@ export class Listener {
     for (const connection of this.#connections) connection.terminate();
     await this.#engine?.close();
     this.#state = "stopped";
+  }
+
+  /** A request for a path no service is attached to: the `fetch` option's, else 404. */
+  #answerOther(request: Request): Response | Promise<Response> {
+    const fetch = this.#config.fetch;
+    if (fetch === undefined) {
+      return refuse(this.#host, {
+        status: 404,
+        message: `no service at ${new URL(request.url).pathname}`,
+      });
+    }
+    const limited = checkRequestLimits(request, this.#config);
+    if (limited) return refuse(this.#host, limited);
+    if (this.engine === "frames" && declaresBody(request)) {
+      return refuse(this.#host, {
+        status: 501,
+        message: "the frames engine does not read request bodies",
+      });
+    }
+    return fetch(request);
   }
 
   #beginStop(): boolean {

@@ -15,6 +15,7 @@ const REASONS: Record<number, string> = {
   429: "Too Many Requests",
   431: "Request Header Fields Too Large",
   500: "Internal Server Error",
+  501: "Not Implemented",
   503: "Service Unavailable",
   505: "HTTP Version Not Supported",
 };
