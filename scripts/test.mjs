@@ -2,7 +2,7 @@
 // and ends with one line totalling both runtimes. Extra arguments select test files.
 // Certificates for the TLS tests are made first (see test-certs.mjs).
 import { spawn } from "node:child_process";
-import { existsSync, rmSync } from "node:fs";
+import { existsSync, readdirSync, rmSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { stripVTControlCharacters } from "node:util";
 import { makeTestCertificates } from "./test-certs.mjs";
@@ -84,5 +84,9 @@ for (const runner of runners) {
   }
 }
 rmSync(certs, { recursive: true, force: true });
+const artifacts = `${root}docs/artifacts`;
+if (existsSync(artifacts)) {
+  console.log(`\nartifacts kept in docs/artifacts: ${readdirSync(artifacts).sort().join(", ")}`);
+}
 console.log(`\n${passed} passed, ${failed} failed`);
 process.exitCode = failed === 0 ? 0 : 1;

@@ -52,7 +52,7 @@ const ISSUER = "tether-chat-demo";
 const page = readFileSync(new URL("./page.html", import.meta.url), "utf8");
 
 /** Who is in each room: name to caller. Empty rooms are forgotten. */
-const rooms = new Map<string, Map<string, Caller>>();
+type Rooms = Map<string, Map<string, Caller>>;
 
 function broadcast(room: Map<string, Caller>, message: object, except?: Caller): void {
   for (const caller of room.values()) {
@@ -62,7 +62,7 @@ function broadcast(room: Map<string, Caller>, message: object, except?: Caller):
 }
 
 /** One connection's part in a room. `account` is who logged in, when login is on. */
-function member(roomName: string, account: string | undefined): Service {
+function member(rooms: Rooms, roomName: string, account: string | undefined): Service {
   let name: string | undefined;
   let awaitingPong = false;
   const room = () => {
@@ -179,6 +179,7 @@ export async function startChat(options: ChatOptions = {}): Promise<RunningChat>
   const login = options.login ?? "none";
   const secret = crypto.randomUUID() + crypto.randomUUID();
   const auth = await authFor(login, secret);
+  const rooms: Rooms = new Map();
   const listener = new Listener(options.port ?? 9090, {
     host: options.host ?? "127.0.0.1",
     engine: options.engine,
@@ -186,7 +187,7 @@ export async function startChat(options: ChatOptions = {}): Promise<RunningChat>
   });
   listener.attach(
     "/chat/:room",
-    (_request, context) => member(context.params.room, context.auth?.subject),
+    (_request, context) => member(rooms, context.params.room, context.auth?.subject),
     {
       dispatcherKey: "type",
       dispatcherStreamId: "id",
