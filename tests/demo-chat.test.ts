@@ -1,5 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import process from "node:process";
 import { Client, type ClientConfiguration, InvalidHandshakeError } from "../mod.ts";
 import { type RunningChat, startChat } from "../examples/chat/chat.ts";
 import { deferred, within } from "./net-support.ts";
@@ -123,5 +125,45 @@ test("chat demo: JWT login takes the printed token and refuses others", async ()
     await member.close();
   } finally {
     await chat.stop();
+  }
+});
+
+test("chat demo: Ctrl-C in its terminal closes every connection with 1001, then it exits", {
+  timeout: 30_000,
+}, async () => {
+  const onBun = "Bun" in globalThis;
+  const demo = spawn(process.execPath, [
+    ...(onBun ? [] : ["run", "--allow-net", "--allow-env", "--allow-read", "--allow-sys"]),
+    "examples/chat/main.ts",
+  ], { cwd: new URL("..", import.meta.url), env: { ...process.env, PORT: "0" } });
+  try {
+    let printed = "";
+    const url = await within(
+      new Promise<string>((resolve) => {
+        demo.stdout.setEncoding("utf8");
+        demo.stdout.on("data", (chunk: string) => {
+          printed += chunk;
+          const address = /open (http:\/\/\S+)/.exec(printed);
+          if (address) resolve(address[1]);
+        });
+      }),
+      "the demo's address",
+      20_000,
+    );
+    const port = new URL(url).port;
+    const client = await within(
+      Client.connect(`ws://127.0.0.1:${port}/chat/lobby`),
+      "connect to the demo",
+    );
+    await client.writeMessage({ type: "join", name: "ann" });
+    assert.equal((await read(client) as { type: string }).type, "welcome");
+    const exited = new Promise<number | null>((resolve) => demo.on("close", resolve));
+    // As the terminal does; Deno's ChildProcess.kill would report the exit as that signal.
+    process.kill(demo.pid!, "SIGINT");
+    await assert.rejects(within(client.readMessage(), "the close"), /Status code: 1001/);
+    assert.equal(await within(exited, "the demo's exit"), 0);
+    assert.match(printed, /every client is told 1001 Going Away/);
+  } finally {
+    demo.kill("SIGKILL");
   }
 });

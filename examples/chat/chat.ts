@@ -48,6 +48,7 @@ const DEMO_USERS = [
   { name: "bob", password: "builder" },
 ];
 const ISSUER = "tether-chat-demo";
+const HEARTBEAT = new TextEncoder().encode("heartbeat");
 
 const page = readFileSync(new URL("./page.html", import.meta.url), "utf8");
 
@@ -108,7 +109,7 @@ function member(rooms: Rooms, roomName: string, account: string | undefined): Se
     onIdleTimeout(caller: Caller) {
       if (awaitingPong) return new CloseFrame(1008, "no answer to the heartbeat");
       awaitingPong = true;
-      return caller.ping(new TextEncoder().encode("heartbeat"));
+      return caller.ping(HEARTBEAT);
     },
     onPong() {
       awaitingPong = false;
