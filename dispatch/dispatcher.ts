@@ -11,10 +11,13 @@ import { type ReplyMode, ReplyWriter } from "./reply-writer.ts";
 import { routeText } from "./routing.ts";
 import { hasMethod, type Service } from "./service.ts";
 import { Signal } from "./signal.ts";
-import { type Task, TaskQueue } from "./task-queue.ts";
+import { type BacklogListener, type Task, TaskQueue } from "./task-queue.ts";
 import { isThenable } from "./thenable.ts";
 
-/** Settings of one connection's dispatcher, already validated. */
+/**
+ * Settings of a service's dispatchers, already validated; one object serves every
+ * connection of the service.
+ */
 export interface DispatcherOptions {
   /** Milliseconds without reads or writes before `onIdleTimeout`; 0 is off. */
   idleTimeoutMs: number;
@@ -22,8 +25,8 @@ export interface DispatcherOptions {
   closureTimeout: number;
   /** Custom dispatch and data binding. */
   dispatch: DispatchSettings;
-  /** Called once the connection has ended and every queued method has run. */
-  onEnded?(): void;
+  /** Called once a connection has ended and every queued method has run. */
+  onEnded?(dispatcher: ConnectionDispatcher): void;
 }
 
 /**
@@ -31,16 +34,20 @@ export interface DispatcherOptions {
  * time and in order, writes back what the methods return, and keeps the closing handshake
  * and the idle timer. It never touches a runtime API; the engine does the I/O.
  */
-export class ConnectionDispatcher implements ConnectionEvents, CallerLink {
-  readonly id: string = crypto.randomUUID();
+export class ConnectionDispatcher implements ConnectionEvents, CallerLink, BacklogListener {
   readonly caller: Caller;
   readonly #service: Service;
   readonly #connection: Connection;
   readonly #options: DispatcherOptions;
+  /** Made when first asked for: most connections never are. */
+  #id: string | undefined;
   /** Messages, the peer's close and failures, in wire order. */
   readonly #messages: TaskQueue;
-  /** Pings and pongs, so that a long method or stream does not hold them up. */
-  readonly #controls: TaskQueue;
+  /**
+   * Pings and pongs, so that a long method or stream does not hold them up; made for the
+   * first one the service handles.
+   */
+  #controls: TaskQueue | undefined;
   /** Made when a method first returns something to write. */
   #replies: ReplyWriter | undefined;
   #backlogs = 0;
@@ -52,18 +59,19 @@ export class ConnectionDispatcher implements ConnectionEvents, CallerLink {
   /** Whether reads and writes are timed, for `onIdleTimeout`. */
   readonly #tracksIdle: boolean;
   #lastActivity = 0;
-  readonly #endedSignal = new Signal();
-  /** Settles once either side starts closing: streams waiting for an element stop. */
-  readonly #stopping = new Signal();
+  /** Made when the listener waits for this connection to end. */
+  #endedSignal: Signal | undefined;
+  /** Either side started closing. */
+  #stopped = false;
+  /** Settles once either side starts closing, so that streams waiting for an element stop. */
+  #stopping: Signal | undefined;
 
   constructor(service: Service, connection: Connection, options: DispatcherOptions) {
     this.#service = service;
     this.#connection = connection;
     this.#options = options;
     this.caller = new Caller(this);
-    const backlog = (backlogged: boolean) => this.#backlog(backlogged);
-    this.#messages = new TaskQueue(backlog);
-    this.#controls = new TaskQueue(backlog);
+    this.#messages = new TaskQueue(this);
     this.#tracksIdle = options.idleTimeoutMs > 0 && typeof service.onIdleTimeout === "function";
     if (this.#tracksIdle) {
       this.#touch();
@@ -74,10 +82,13 @@ export class ConnectionDispatcher implements ConnectionEvents, CallerLink {
     this.#messages.push(() => this.#call("onOpen", []));
     connection.listen(this);
     this.#messages.start();
-    this.#controls.start();
   }
 
   // --- CallerLink ---
+
+  get id(): string {
+    return this.#id ??= crypto.randomUUID();
+  }
 
   get protocol(): string {
     return this.#connection.protocol;
@@ -122,7 +133,7 @@ export class ConnectionDispatcher implements ConnectionEvents, CallerLink {
   /** Sends our close and waits for the peer's, then drops the transport either way. */
   async close(code: number, reason: string, timeout: number): Promise<void> {
     this.#closeSent = true;
-    this.#stopping.fire();
+    this.#stop();
     const reply = this.#closeReceived || this.#ended
       ? Promise.resolve(this.#closeReceived)
       : new Promise<boolean>((resolve) => this.#closeWaiter = resolve);
@@ -156,20 +167,20 @@ export class ConnectionDispatcher implements ConnectionEvents, CallerLink {
   pingReceived(data: Uint8Array): void {
     this.#touch();
     if (hasMethod(this.#service, "onPing")) {
-      this.#controls.push(() => this.#call("onPing", [data], "pong"));
+      this.#controlQueue().push(() => this.#call("onPing", [data], "pong"));
     }
   }
 
   pongReceived(data: Uint8Array): void {
     this.#touch();
     if (hasMethod(this.#service, "onPong")) {
-      this.#controls.push(() => this.#call("onPong", [data], "silent"));
+      this.#controlQueue().push(() => this.#call("onPong", [data], "silent"));
     }
   }
 
   closing(code: number, reason: string): void {
     this.#closeReceived = true;
-    this.#stopping.fire();
+    this.#stop();
     if (this.#closeSent) {
       this.#closeWaiter?.(true);
       return;
@@ -187,7 +198,7 @@ export class ConnectionDispatcher implements ConnectionEvents, CallerLink {
   }
 
   failed(error: FrameError): void {
-    this.#stopping.fire();
+    this.#stop();
     this.#messages.push(() => {
       if (!this.#closeSent) {
         this.#closeSent = true;
@@ -200,15 +211,15 @@ export class ConnectionDispatcher implements ConnectionEvents, CallerLink {
   ended(): void {
     if (this.#ended) return;
     this.#ended = true;
-    this.#endedSignal.fire();
-    this.#stopping.fire();
+    this.#endedSignal?.fire();
+    this.#stop();
     clearTimeout(this.#idleTimer);
     this.#closeWaiter?.(this.#closeReceived);
     const abnormal = !this.#closeReceived && !this.#closeSent;
     this.#messages.push(() => {
       if (abnormal) return this.#call("onClose", [CloseCode.AbnormalClosure, ""], "silent");
     });
-    this.#messages.push(() => this.#options.onEnded?.());
+    this.#messages.push(() => this.#options.onEnded?.(this));
   }
 
   /** The listener is stopping: close with 1001 and wait up to `timeout` seconds. */
@@ -223,7 +234,8 @@ export class ConnectionDispatcher implements ConnectionEvents, CallerLink {
         resolve();
       }, timeout * 1000);
     });
-    return Promise.race([this.#endedSignal.promise, expired]).finally(() => clearTimeout(timer));
+    const ended = (this.#endedSignal ??= new Signal()).promise;
+    return Promise.race([ended, expired]).finally(() => clearTimeout(timer));
   }
 
   /** Drops the connection at once. */
@@ -233,13 +245,27 @@ export class ConnectionDispatcher implements ConnectionEvents, CallerLink {
 
   // --- internals ---
 
+  #controlQueue(): TaskQueue {
+    if (this.#controls === undefined) {
+      this.#controls = new TaskQueue(this);
+      this.#controls.start();
+    }
+    return this.#controls;
+  }
+
+  #stop(): void {
+    this.#stopped = true;
+    this.#stopping?.fire();
+  }
+
   #received(task: Task): void {
     this.#touch();
     if (this.#closeSent) return;
     this.#messages.push(task);
   }
 
-  #backlog(backlogged: boolean): void {
+  /** Reading pauses while either queue is backlogged. */
+  backlogChanged(backlogged: boolean): void {
     this.#backlogs += backlogged ? 1 : -1;
     if (backlogged && this.#backlogs === 1) this.#connection.pause();
     if (!backlogged && this.#backlogs === 0) this.#connection.resume();
@@ -313,11 +339,17 @@ export class ConnectionDispatcher implements ConnectionEvents, CallerLink {
 
   #writer(): ReplyWriter {
     if (this.#replies !== undefined) return this.#replies;
-    const stopping = this.#stopping;
+    const stopping = () => {
+      if (this.#stopping === undefined) {
+        this.#stopping = new Signal();
+        if (this.#stopped) this.#stopping.fire();
+      }
+      return this.#stopping.promise;
+    };
     this.#replies = new ReplyWriter({
       writable: () => !this.#closeSent && !this.#ended,
       get stopping() {
-        return stopping.promise;
+        return stopping();
       },
       sendText: (text) => this.sendText(text),
       sendBinary: (data) => this.sendBinary(data),

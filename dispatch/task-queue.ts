@@ -7,6 +7,11 @@ export type Task = () => unknown;
 const BACKLOG_AT = 256;
 const CLEARED_AT = 32;
 
+/** Hears when a queue's work piles up and when it has drained again. */
+export interface BacklogListener {
+  backlogChanged(backlogged: boolean): void;
+}
+
 /**
  * Runs tasks one at a time, in the order they were pushed; a task that returns a promise
  * holds the queue until it settles. Reports when work piles up so that the connection can
@@ -14,15 +19,15 @@ const CLEARED_AT = 32;
  */
 export class TaskQueue {
   readonly #tasks: (Task | undefined)[] = [];
-  readonly #onBacklog: (backlogged: boolean) => void;
+  readonly #listener: BacklogListener;
   #head = 0;
   #running = false;
   #started = false;
   #backlogged = false;
 
   /** Nothing runs before {@link start}; tasks pushed earlier wait for it. */
-  constructor(onBacklog: (backlogged: boolean) => void) {
-    this.#onBacklog = onBacklog;
+  constructor(listener: BacklogListener) {
+    this.#listener = listener;
   }
 
   get #waiting(): number {
@@ -38,7 +43,7 @@ export class TaskQueue {
     this.#tasks.push(task);
     if (!this.#backlogged && this.#waiting > BACKLOG_AT) {
       this.#backlogged = true;
-      this.#onBacklog(true);
+      this.#listener.backlogChanged(true);
     }
     if (this.#started && !this.#running) void this.#run();
   }
@@ -58,7 +63,7 @@ export class TaskQueue {
       }
       if (this.#backlogged && this.#waiting <= CLEARED_AT) {
         this.#backlogged = false;
-        this.#onBacklog(false);
+        this.#listener.backlogChanged(false);
       }
     }
     tasks.length = 0;

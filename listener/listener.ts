@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import { serviceProblem } from "../dispatch/dispatch-config.ts";
-import { ConnectionDispatcher } from "../dispatch/dispatcher.ts";
+import { ConnectionDispatcher, type DispatcherOptions } from "../dispatch/dispatcher.ts";
 import { WebSocketError } from "../dispatch/errors.ts";
 import type { Service, ServiceConfig } from "../dispatch/service.ts";
 import {
@@ -101,6 +101,8 @@ export class Listener {
   readonly #requestedPort: number | undefined;
   readonly #routes = new RouteTable<Attachment>();
   readonly #connections = new Set<ConnectionDispatcher>();
+  /** One set of dispatcher options per attached service configuration, shared by its connections. */
+  readonly #dispatcherOptions = new WeakMap<ResolvedServiceConfig, DispatcherOptions>();
   readonly #host: UpgradeHost;
   #engine: Engine | undefined;
   #port: number | undefined;
@@ -297,12 +299,17 @@ export class Listener {
   }
 
   #open(service: Service, config: ResolvedServiceConfig, connection: Connection): void {
-    const dispatcher: ConnectionDispatcher = new ConnectionDispatcher(service, connection, {
-      idleTimeoutMs: config.idleTimeoutMs,
-      closureTimeout: config.closureTimeout,
-      dispatch: config.dispatch,
-      onEnded: () => this.#connections.delete(dispatcher),
-    });
+    let options = this.#dispatcherOptions.get(config);
+    if (options === undefined) {
+      options = {
+        idleTimeoutMs: config.idleTimeoutMs,
+        closureTimeout: config.closureTimeout,
+        dispatch: config.dispatch,
+        onEnded: (dispatcher) => this.#connections.delete(dispatcher),
+      };
+      this.#dispatcherOptions.set(config, options);
+    }
+    const dispatcher = new ConnectionDispatcher(service, connection, options);
     this.#connections.add(dispatcher);
     if (this.#state !== "started") dispatcher.goAway(0);
   }

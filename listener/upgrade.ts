@@ -3,7 +3,7 @@ import { ConnectionError, UpgradeError } from "../dispatch/errors.ts";
 import { serviceProblem } from "../dispatch/dispatch-config.ts";
 import type { Service } from "../dispatch/service.ts";
 import type { ResolvedListenerConfig } from "./config.ts";
-import type { Connection } from "../connection/connection.ts";
+import type { Connection, ConnectionOptions } from "../connection/connection.ts";
 import type { Engine } from "./engines/engine.ts";
 import { checkRequestLimits, checkUpgradeRequest, type Refusal } from "./handshake-check.ts";
 import type { RouteTable } from "./routes.ts";
@@ -79,6 +79,24 @@ export interface UpgradeHost {
  */
 function connectionError(message: string): ConnectionError {
   return new ConnectionError(message);
+}
+
+/**
+ * A service's connection settings, made once for services that answer pings themselves and
+ * once for those that leave it to the engine, and shared by every connection.
+ */
+const sharedConnectionOptions = new WeakMap<ResolvedServiceConfig, ConnectionOptions[]>();
+
+function connectionOptions(config: ResolvedServiceConfig, autoPong: boolean): ConnectionOptions {
+  let variants = sharedConnectionOptions.get(config);
+  if (variants === undefined) sharedConnectionOptions.set(config, variants = []);
+  return variants[autoPong ? 1 : 0] ??= {
+    maxFrameSize: config.maxFrameSize,
+    maxMessageSize: config.maxMessageSize,
+    writeBufferLimit: config.writeBufferLimit,
+    autoPong,
+    connectionError,
+  };
 }
 
 /** Plain-text refusal with the listener's standard headers. */
@@ -183,13 +201,7 @@ export async function handleUpgradeRequest(
     extensions: offer.extensions,
     compression: host.config.compression,
     headers: responseHeaders,
-    options: {
-      maxFrameSize: config.maxFrameSize,
-      maxMessageSize: config.maxMessageSize,
-      writeBufferLimit: config.writeBufferLimit,
-      autoPong: typeof outcome.onPing !== "function",
-      connectionError,
-    },
+    options: connectionOptions(config, typeof outcome.onPing !== "function"),
     open: host.open(outcome, config),
   }, env);
 }

@@ -47,7 +47,8 @@ class BunConnection implements Connection {
   readonly #ws: BunServerWebSocket;
   readonly #options: ConnectionOptions;
   #events: ConnectionEvents | undefined;
-  #drainWaiters: (() => void)[] = [];
+  /** Writers waiting for Bun to drain; made for the first one. */
+  #drainWaiters: (() => void)[] | undefined;
   #ended = false;
 
   constructor(ws: BunServerWebSocket, acceptance: Acceptance, secure: boolean) {
@@ -92,7 +93,8 @@ class BunConnection implements Connection {
 
   drained(): void {
     const waiters = this.#drainWaiters;
-    this.#drainWaiters = [];
+    if (waiters === undefined) return;
+    this.#drainWaiters = undefined;
     for (const wake of waiters) wake();
   }
 
@@ -156,7 +158,7 @@ class BunConnection implements Connection {
     if (status === 0) {
       return Promise.reject(this.#options.connectionError("the message could not be sent"));
     }
-    return new Promise((resolve) => this.#drainWaiters.push(resolve));
+    return new Promise((resolve) => (this.#drainWaiters ??= []).push(resolve));
   }
 }
 
