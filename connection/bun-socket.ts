@@ -40,7 +40,8 @@ export class BunByteSocket implements ByteSocket {
   readonly recyclesChunks = false;
   readonly #socket: BunTcpSocket;
   readonly #inbox = new Inbox();
-  #queue: Uint8Array[] = [];
+  /** Bytes Bun could not take yet, made for the first; `pending` counts them. */
+  #queue: Uint8Array[] | undefined;
   #pending = 0;
   readonly #drainWaiters = new DrainWaiters();
   #ending = false;
@@ -66,7 +67,7 @@ export class BunByteSocket implements ByteSocket {
 
   /** Bun's `drain` handler: the socket can take more. */
   onDrain(): void {
-    const queue = this.#queue;
+    const queue = this.#queue ?? [];
     while (queue.length > 0) {
       const chunk = queue[0];
       const written = Math.max(this.#socket.write(chunk), 0);
@@ -85,7 +86,7 @@ export class BunByteSocket implements ByteSocket {
   onClose(): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#queue = [];
+    this.#queue = undefined;
     this.#pending = 0;
     this.#drainWaiters.close();
     this.#inbox.closed();
@@ -93,27 +94,27 @@ export class BunByteSocket implements ByteSocket {
 
   write(data: Uint8Array): boolean {
     if (this.#closed || this.#ending) return false;
-    if (this.#queue.length === 0) {
+    if (this.#pending === 0) {
       const written = Math.max(this.#socket.write(data), 0);
       this.#drainWaiters.progress(written);
       if (written === data.length) return true;
       data = data.subarray(written);
     }
-    this.#queue.push(data);
+    (this.#queue ??= []).push(data);
     this.#pending += data.length;
     return false;
   }
 
   writeInto(length: number, fill: Fill): boolean {
     if (this.#closed || this.#ending) return false;
-    if (this.#queue.length > 0 || length > SCRATCH_LIMIT) return writeOwned(this, length, fill);
+    if (this.#pending > 0 || length > SCRATCH_LIMIT) return writeOwned(this, length, fill);
     const target = scratchOf(length);
     const used = fill(target);
     const written = Math.max(this.#socket.write(target, 0, used), 0);
     this.#drainWaiters.progress(written);
     if (written === used) return true;
     const rest = target.slice(written, used);
-    this.#queue.push(rest);
+    (this.#queue ??= []).push(rest);
     this.#pending += rest.length;
     return false;
   }
@@ -133,7 +134,7 @@ export class BunByteSocket implements ByteSocket {
   end(): void {
     if (this.#closed || this.#ending) return;
     this.#ending = true;
-    if (this.#queue.length === 0) this.#socket.end();
+    if (this.#pending === 0) this.#socket.end();
   }
 
   destroy(): void {

@@ -73,22 +73,22 @@ export function writeOwned(socket: ByteSocket, length: number, fill: Fill): bool
  */
 export class Inbox {
   #receiver: ByteReceiver | undefined;
-  #early: Uint8Array[] = [];
+  #early: Uint8Array[] | undefined;
   #closed = false;
 
   set(receiver: ByteReceiver | undefined): void {
     this.#receiver = receiver;
     if (receiver === undefined) return;
     const early = this.#early;
-    this.#early = [];
-    for (const chunk of early) receiver.data(chunk);
+    this.#early = undefined;
+    for (const chunk of early ?? []) receiver.data(chunk);
     if (this.#closed) receiver.closed();
   }
 
   /** Delivers or keeps `chunk`; true when the receiver kept nothing of it. */
   data(chunk: Uint8Array): boolean {
     if (this.#receiver !== undefined) return this.#receiver.data(chunk) === true;
-    this.#early.push(chunk);
+    (this.#early ??= []).push(chunk);
     return false;
   }
 
@@ -111,7 +111,8 @@ interface DrainWaiter {
  * bytes unsent still tells earlier writers their bytes went out.
  */
 export class DrainWaiters {
-  #waiters: DrainWaiter[] = [];
+  /** Made for the first waiter. */
+  #waiters: DrainWaiter[] | undefined;
   #flushed = 0;
 
   /** Bytes handed to the operating system so far. */
@@ -127,13 +128,14 @@ export class DrainWaiters {
     if (closed) return Promise.resolve(false);
     if (pending === 0) return Promise.resolve(true);
     const target = this.#flushed + pending;
-    return new Promise((resolve) => this.#waiters.push({ target, resolve }));
+    return new Promise((resolve) => (this.#waiters ??= []).push({ target, resolve }));
   }
 
   /** `count` more bytes were handed over. */
   progress(count: number): void {
     this.#flushed += count;
     const waiters = this.#waiters;
+    if (waiters === undefined) return;
     let woken = 0;
     while (woken < waiters.length && waiters[woken].target <= this.#flushed) {
       waiters[woken++].resolve(true);
@@ -143,8 +145,8 @@ export class DrainWaiters {
 
   /** The socket closed: whoever still waits, waits in vain. */
   close(): void {
-    const waiters = this.#waiters;
-    this.#waiters = [];
+    const waiters = this.#waiters ?? [];
+    this.#waiters = undefined;
     for (const waiter of waiters) waiter.resolve(false);
   }
 }

@@ -13,7 +13,7 @@ import {
 } from "../frame/serializer.ts";
 import { decodeUtf8 } from "../frame/utf8.ts";
 import type { Connection, ConnectionEvents, ConnectionOptions } from "./connection.ts";
-import type { ByteSocket } from "./byte-socket.ts";
+import type { ByteReceiver, ByteSocket } from "./byte-socket.ts";
 
 /** Messages shorter than this go out uncompressed: deflating them costs more than it saves. */
 const COMPRESSION_THRESHOLD = 64;
@@ -32,11 +32,51 @@ export interface FramesConnectionInit extends ConnectionOptions {
 }
 
 /**
+ * Passes what the parser finds to its connection. One object with methods on its prototype
+ * instead of a handler of closures, so that an idle connection holds less.
+ */
+class ParsedFrames implements FrameHandler {
+  readonly #connection: FramesConnection;
+
+  constructor(connection: FramesConnection) {
+    this.#connection = connection;
+  }
+
+  text(data: string): void {
+    this.#connection.receivedText(data);
+  }
+
+  binary(data: Uint8Array): void {
+    this.#connection.receivedBinary(data);
+  }
+
+  compressed(isText: boolean, data: Uint8Array): void {
+    this.#connection.receivedCompressed(isText, data);
+  }
+
+  ping(data: Uint8Array): void {
+    this.#connection.receivedPing(data);
+  }
+
+  pong(data: Uint8Array): void {
+    this.#connection.receivedPong(data);
+  }
+
+  close(code: number, reason: string): void {
+    this.#connection.receivedClose(code, reason);
+  }
+
+  error(error: FrameError): void {
+    this.#connection.receivedError(error);
+  }
+}
+
+/**
  * One WebSocket connection run by the wire layer over a {@link ByteSocket}: parses what
  * arrives, frames what is sent, inflates and deflates, and keeps the order of both
- * directions even while compression runs asynchronously.
+ * directions even while compression runs asynchronously. It is its socket's receiver.
  */
-export class FramesConnection implements Connection {
+export class FramesConnection implements Connection, ByteReceiver {
   readonly protocol: string;
   readonly extensions: string;
   readonly canControlPings = true;
@@ -45,6 +85,8 @@ export class FramesConnection implements Connection {
   readonly #masked: boolean;
   readonly #parser: FrameParser;
   readonly #codec: PerMessageDeflate | undefined;
+  /** Bytes read with the handshake, parsed first once the connection listens. */
+  #leftover: Uint8Array | undefined;
   #events: ConnectionEvents | undefined;
   /** Inbound work still waiting on inflation; later events queue behind it. */
   #inbound: Promise<void> | undefined;
@@ -59,6 +101,7 @@ export class FramesConnection implements Connection {
   constructor(socket: ByteSocket, options: FramesConnectionInit) {
     this.#socket = socket;
     this.#options = options;
+    this.#leftover = options.leftover;
     this.protocol = options.protocol;
     this.extensions = options.extensions;
     this.#masked = options.role === "client";
@@ -69,7 +112,7 @@ export class FramesConnection implements Connection {
       maxMessageSize: options.maxMessageSize,
       compression: options.codec !== undefined,
       reusedChunks: socket.recyclesChunks,
-    }, this.#handler());
+    }, new ParsedFrames(this));
   }
 
   get secure(): boolean {
@@ -78,52 +121,62 @@ export class FramesConnection implements Connection {
 
   listen(events: ConnectionEvents): void {
     this.#events = events;
-    const parser = this.#parser;
     // The leftover came first on the wire; chunks the socket kept meanwhile follow it.
-    if (this.#options.leftover?.length) parser.push(this.#options.leftover);
-    this.#socket.receive({
-      data: (chunk) => {
-        if (!parser.active) return true;
-        this.#answerable = false;
-        return parser.push(chunk);
-      },
-      closed: () => this.#inOrder(() => this.#end()),
+    const leftover = this.#leftover;
+    this.#leftover = undefined;
+    if (leftover?.length) this.#parser.push(leftover);
+    this.#socket.receive(this);
+  }
+
+  // --- ByteReceiver: what the socket read ---
+
+  data(chunk: Uint8Array): boolean {
+    if (!this.#parser.active) return true;
+    this.#answerable = false;
+    return this.#parser.push(chunk);
+  }
+
+  closed(): void {
+    this.#inOrder(() => this.#end());
+  }
+
+  // --- what the parser found, in wire order (through ParsedFrames) ---
+
+  receivedText(data: string): void {
+    this.#answerable = true;
+    this.#inOrder(() => this.#events!.text(data));
+  }
+
+  receivedBinary(data: Uint8Array): void {
+    this.#answerable = true;
+    this.#inOrder(() => this.#events!.binary(data));
+  }
+
+  receivedCompressed(isText: boolean, data: Uint8Array): void {
+    this.#answerable = true;
+    this.#inflate(isText, data);
+  }
+
+  receivedPing(data: Uint8Array): void {
+    if (this.#options.autoPong && !this.#closeSent) this.#write(Opcode.Pong, data);
+    this.#inOrder(() => this.#events!.pingReceived(data));
+  }
+
+  receivedPong(data: Uint8Array): void {
+    this.#inOrder(() => this.#events!.pongReceived(data));
+  }
+
+  receivedClose(code: number, reason: string): void {
+    this.#closeReceived = true;
+    this.#windUp(() => {
+      this.#events!.closing(code, reason);
+      // Both close frames are exchanged: the server ends TCP (RFC 6455, 7.1.1).
+      if (this.#closeSent) this.#socket.end();
     });
   }
 
-  // --- what the parser found, in wire order ---
-
-  #handler(): FrameHandler {
-    return {
-      text: (data) => {
-        this.#answerable = true;
-        this.#inOrder(() => this.#events!.text(data));
-      },
-      binary: (data) => {
-        this.#answerable = true;
-        this.#inOrder(() => this.#events!.binary(data));
-      },
-      compressed: (isText, data) => {
-        this.#answerable = true;
-        this.#inflate(isText, data);
-      },
-      ping: (data) => {
-        if (this.#options.autoPong && !this.#closeSent) {
-          this.#write(Opcode.Pong, data);
-        }
-        this.#inOrder(() => this.#events!.pingReceived(data));
-      },
-      pong: (data) => this.#inOrder(() => this.#events!.pongReceived(data)),
-      close: (code, reason) => {
-        this.#closeReceived = true;
-        this.#windUp(() => {
-          this.#events!.closing(code, reason);
-          // Both close frames are exchanged: the server ends TCP (RFC 6455, 7.1.1).
-          if (this.#closeSent) this.#socket.end();
-        });
-      },
-      error: (error) => this.#windUp(() => this.#events!.failed(error)),
-    };
+  receivedError(error: FrameError): void {
+    this.#windUp(() => this.#events!.failed(error));
   }
 
   /**

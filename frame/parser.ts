@@ -143,7 +143,8 @@ export class FrameParser {
   #checkUtf8 = false;
   readonly #message: ByteAccumulator;
   readonly #utf8 = new Utf8Validator();
-  readonly #control = new Uint8Array(MAX_CONTROL_PAYLOAD);
+  /** Gathers a control payload that arrives in pieces; made for the first such payload. */
+  #control: Uint8Array | undefined;
 
   /** A parser for one connection, reporting to `handler`; bad options throw `RangeError`. */
   constructor(options: FrameParserOptions, handler: FrameHandler) {
@@ -338,8 +339,9 @@ export class FrameParser {
       if (complete && read === 0) {
         this.#completeFrame(this.#reusedChunks ? piece.slice() : piece);
       } else {
-        this.#control.set(piece, read);
-        if (complete) this.#completeFrame(this.#control.slice(0, this.#payloadLength));
+        const control = this.#control ??= new Uint8Array(MAX_CONTROL_PAYLOAD);
+        control.set(piece, read);
+        if (complete) this.#completeFrame(control.slice(0, this.#payloadLength));
       }
       return position + take;
     }
