@@ -30,32 +30,37 @@ function bunServeTls(tls: ServerTlsSettings): BunServeTls {
 }
 const encoder = new TextEncoder();
 
-/** What the bun engine keeps in `ws.data`. */
-interface BunSlot {
-  /** What the upgrade agreed, until the connection opens; then only the connection is kept. */
-  acceptance?: Acceptance;
-  secure: boolean;
-  connection?: BunConnection;
-}
-
-/** One connection on Bun's native WebSocket. */
+/**
+ * One connection on Bun's native WebSocket. It is made at the upgrade and rides in `ws.data`
+ * until Bun opens the connection.
+ */
 class BunConnection implements Connection {
   readonly secure: boolean;
   readonly protocol: string;
   readonly extensions = "";
   readonly canControlPings = true;
-  readonly #ws: BunServerWebSocket;
+  #ws!: BunServerWebSocket;
+  /** What the upgrade agreed, until the connection opens. */
+  #acceptance: Acceptance | undefined;
   readonly #options: ConnectionOptions;
   #events: ConnectionEvents | undefined;
   /** Writers waiting for Bun to drain; made for the first one. */
   #drainWaiters: (() => void)[] | undefined;
   #ended = false;
 
-  constructor(ws: BunServerWebSocket, acceptance: Acceptance, secure: boolean) {
-    this.#ws = ws;
+  constructor(acceptance: Acceptance, secure: boolean) {
+    this.#acceptance = acceptance;
     this.secure = secure;
     this.#options = acceptance.options;
     this.protocol = acceptance.protocol;
+  }
+
+  /** Bun opened the connection: the service takes it over. */
+  opened(ws: BunServerWebSocket): void {
+    this.#ws = ws;
+    const acceptance = this.#acceptance!;
+    this.#acceptance = undefined;
+    acceptance.open(this);
   }
 
   listen(events: ConnectionEvents): void {
@@ -86,8 +91,12 @@ class BunConnection implements Connection {
 
   closed(code: number, reason: string): void {
     this.#ended = true;
-    if (code !== 1006) this.#events!.closing(code, reason);
-    this.#events!.ended();
+    this.#acceptance = undefined;
+    const events = this.#events;
+    // A connection Bun closed before opening it never reached a service.
+    if (events === undefined) return;
+    if (code !== 1006) events.closing(code, reason);
+    events.ended();
     this.drained();
   }
 
@@ -162,8 +171,8 @@ class BunConnection implements Connection {
   }
 }
 
-function slot(ws: BunServerWebSocket): BunSlot {
-  return ws.data as BunSlot;
+function connectionOf(ws: BunServerWebSocket): BunConnection {
+  return ws.data as BunConnection;
 }
 
 /**
@@ -179,19 +188,12 @@ export class BunEngine implements Engine {
 
   constructor(settings: { compression: boolean; maxPayloadLength: number }) {
     this.websocket = {
-      open(ws) {
-        const state = slot(ws);
-        const acceptance = state.acceptance!;
-        state.acceptance = undefined;
-        const connection = new BunConnection(ws, acceptance, state.secure);
-        state.connection = connection;
-        acceptance.open(connection);
-      },
-      message: (ws, message) => slot(ws).connection!.message(message),
-      ping: (ws, data) => slot(ws).connection!.pinged(data),
-      pong: (ws, data) => slot(ws).connection!.ponged(data),
-      close: (ws, code, reason) => slot(ws).connection?.closed(code, reason),
-      drain: (ws) => slot(ws).connection!.drained(),
+      open: (ws) => connectionOf(ws).opened(ws),
+      message: (ws, message) => connectionOf(ws).message(message),
+      ping: (ws, data) => connectionOf(ws).pinged(data),
+      pong: (ws, data) => connectionOf(ws).ponged(data),
+      close: (ws, code, reason) => connectionOf(ws).closed(code, reason),
+      drain: (ws) => connectionOf(ws).drained(),
       maxPayloadLength: settings.maxPayloadLength,
       // Idle time is the dispatcher's business; Bun must neither ping nor close on its own.
       idleTimeout: 0,
@@ -211,8 +213,8 @@ export class BunEngine implements Engine {
     }
     const headers = new Headers(acceptance.headers);
     if (acceptance.protocol) headers.set("sec-websocket-protocol", acceptance.protocol);
-    const slot: BunSlot = { acceptance, secure: request.url.startsWith("https:") };
-    if (!server.upgrade(request, { headers, data: slot })) {
+    const connection = new BunConnection(acceptance, request.url.startsWith("https:"));
+    if (!server.upgrade(request, { headers, data: connection })) {
       return new Response("the upgrade failed", { status: 400 });
     }
     // Bun has answered 101 on the socket already; this response is never sent.
