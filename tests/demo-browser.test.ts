@@ -19,16 +19,20 @@ async function join(page: Page, url: string, name: string): Promise<void> {
   await shows(page, "#status", `in garden as ${name}`);
 }
 
-test(`demo in Chromium on ${runtime}: two pages chat in a room, one leaves, all see 1001 at stop`, {
-  timeout: 60_000,
-}, async () => {
-  const chat = await startChat({ port: 0, host: "127.0.0.1" });
-  const browser = await chromium.launch({
+function launch() {
+  return chromium.launch({
     executablePath: "/usr/bin/chromium",
     headless: true,
     chromiumSandbox: false,
     args: ["--disable-background-networking"],
   });
+}
+
+test(`demo in Chromium on ${runtime}: two pages chat in a room, one leaves, all see 1001 at stop`, {
+  timeout: 60_000,
+}, async () => {
+  const chat = await startChat({ port: 0, host: "127.0.0.1" });
+  const browser = await launch();
   try {
     const ann = await browser.newPage({ viewport: { width: 900, height: 560 } });
     const bob = await (await browser.newContext()).newPage();
@@ -62,6 +66,29 @@ test(`demo in Chromium on ${runtime}: two pages chat in a room, one leaves, all 
 
     await chat.stop();
     await shows(ann, "#status", "closed: 1001");
+  } finally {
+    await browser.close();
+    await chat.stop();
+  }
+});
+
+test(`demo in Chromium on ${runtime}: with Basic login the browser's credentials name the member`, {
+  timeout: 60_000,
+}, async () => {
+  const chat = await startChat({ port: 0, host: "127.0.0.1", login: "basic" });
+  const browser = await launch();
+  try {
+    // Without credentials the page is refused (see demo-chat.test.ts); with them, the browser
+    // sends them again on the upgrade, where the service checks them.
+    const [alice] = chat.users;
+    const context = await browser.newContext({
+      httpCredentials: { username: alice.name, password: alice.password },
+    });
+    const page = await context.newPage();
+    await page.goto(`${chat.url}?room=attic`);
+    assert.equal(await page.isVisible("#name"), false, "the account names the member");
+    await page.click("#join button");
+    await shows(page, "#status", "in attic as alice");
   } finally {
     await browser.close();
     await chat.stop();
