@@ -186,21 +186,24 @@ export async function startChat(options: ChatOptions = {}): Promise<RunningChat>
     engine: options.engine,
     fetch: pages(login),
   });
-  listener.attach(
-    "/chat/:room",
-    (_request, context) => member(rooms, context.params.room, context.auth?.subject),
-    {
-      dispatcherKey: "type",
-      dispatcherStreamId: "id",
-      bindings: { onJoin: Join, onChat: Chat, onTyping: Typing, onLeave: Leave },
-      idleTimeout: options.heartbeat ?? 20,
-      maxFrameSize: 16 * 1024,
-      auth: auth.length > 0 ? auth : undefined,
-    },
-  );
-  for (const entry of auth) {
-    if ("fileUserStoreConfig" in entry) {
-      rmSync(join(entry.fileUserStoreConfig.path, ".."), { recursive: true });
+  try {
+    listener.attach(
+      "/chat/:room",
+      (_request, context) => member(rooms, context.params.room, context.auth?.subject),
+      {
+        dispatcherKey: "type",
+        dispatcherStreamId: "id",
+        bindings: { onJoin: Join, onChat: Chat, onTyping: Typing, onLeave: Leave },
+        idleTimeout: options.heartbeat ?? 20,
+        maxFrameSize: 16 * 1024,
+        auth: auth.length > 0 ? auth : undefined,
+      },
+    );
+  } finally {
+    for (const entry of auth) {
+      if ("fileUserStoreConfig" in entry) {
+        rmSync(join(entry.fileUserStoreConfig.path, ".."), { recursive: true });
+      }
     }
   }
   await listener.start();
