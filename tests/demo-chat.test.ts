@@ -49,6 +49,8 @@ test("chat demo: joins, acknowledges by id, refuses bad messages and keeps going
     const said = await read(ann) as { type: string; name: string; text: string };
     assert.deepEqual([said.type, said.name, said.text], ["chat", "bob", "hello"]);
 
+    await bob.writeMessage({ type: "leave", id: { not: "an id" } });
+    assert.equal((await read(bob) as { type: string }).type, "error");
     await bob.writeMessage({ type: "leave", id: 8 });
     await assert.rejects(
       within(bob.readMessage(), "the close"),

@@ -62,6 +62,10 @@ function broadcast(room: Map<string, Caller>, message: object, except?: Caller):
   }
 }
 
+function refused(_caller: Caller, error: Error) {
+  return { type: "error", message: error.message };
+}
+
 /** One connection's part in a room. `account` is who logged in, when login is on. */
 function member(rooms: Rooms, roomName: string, account: string | undefined): Service {
   let name: string | undefined;
@@ -104,8 +108,10 @@ function member(rooms: Rooms, roomName: string, account: string | undefined): Se
       return new CloseFrame(1000, "left the room");
     },
     // A message that fails its schema is answered, and the connection stays open.
-    onJoinError: (_caller: Caller, error: Error) => ({ type: "error", message: error.message }),
-    onChatError: (_caller: Caller, error: Error) => ({ type: "error", message: error.message }),
+    onJoinError: refused,
+    onChatError: refused,
+    onTypingError: refused,
+    onLeaveError: refused,
     onIdleTimeout(caller: Caller) {
       if (awaitingPong) return new CloseFrame(1008, "no answer to the heartbeat");
       awaitingPong = true;
