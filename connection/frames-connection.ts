@@ -27,8 +27,6 @@ export interface FramesConnectionInit extends ConnectionOptions {
   extensions: string;
   /** The permessage-deflate codec when compression was negotiated. */
   codec?: PerMessageDeflate;
-  /** Bytes that arrived after the handshake, before the connection was set up. */
-  leftover?: Uint8Array;
 }
 
 /**
@@ -98,10 +96,11 @@ export class FramesConnection implements Connection, ByteReceiver {
   #answerable = false;
   #ended = false;
 
-  constructor(socket: ByteSocket, options: FramesConnectionInit) {
+  /** `leftover`: bytes that arrived after the handshake, before the connection was set up. */
+  constructor(socket: ByteSocket, options: FramesConnectionInit, leftover?: Uint8Array) {
     this.#socket = socket;
     this.#options = options;
-    this.#leftover = options.leftover;
+    this.#leftover = leftover;
     this.protocol = options.protocol;
     this.extensions = options.extensions;
     this.#masked = options.role === "client";

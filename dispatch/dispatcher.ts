@@ -339,13 +339,7 @@ export class ConnectionDispatcher implements ConnectionEvents, CallerLink, Backl
 
   #writer(): ReplyWriter {
     if (this.#replies !== undefined) return this.#replies;
-    const stopping = () => {
-      if (this.#stopping === undefined) {
-        this.#stopping = new Signal();
-        if (this.#stopped) this.#stopping.fire();
-      }
-      return this.#stopping.promise;
-    };
+    const stopping = () => (this.#stopping ??= new Signal(this.#stopped)).promise;
     this.#replies = new ReplyWriter({
       writable: () => !this.#closeSent && !this.#ended,
       get stopping() {

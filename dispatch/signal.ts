@@ -3,9 +3,14 @@
  * connections nobody waits on hold no promise for it.
  */
 export class Signal {
-  #fired = false;
+  #fired: boolean;
   #promise: Promise<void> | undefined;
   #resolve: (() => void) | undefined;
+
+  /** A signal not yet fired, or one made after its event that has `fired` already. */
+  constructor(fired = false) {
+    this.#fired = fired;
+  }
 
   get fired(): boolean {
     return this.#fired;

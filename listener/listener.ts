@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import { serviceProblem } from "../dispatch/dispatch-config.ts";
-import { ConnectionDispatcher, type DispatcherOptions } from "../dispatch/dispatcher.ts";
+import { ConnectionDispatcher } from "../dispatch/dispatcher.ts";
 import { WebSocketError } from "../dispatch/errors.ts";
 import type { Service, ServiceConfig } from "../dispatch/service.ts";
 import {
@@ -15,11 +15,12 @@ import type { Engine } from "./engines/engine.ts";
 import { checkEngineTls } from "./engines/tls-support.ts";
 import { checkRequestLimits } from "./handshake-check.ts";
 import { RouteTable, validatePath } from "./routes.ts";
-import { type ResolvedServiceConfig, resolveServiceConfig } from "./service-config.ts";
+import { resolveServiceConfig } from "./service-config.ts";
 import {
   type Attachment,
   handleUpgradeRequest,
   refuse,
+  sharedSettings,
   type UpgradeFunction,
   type UpgradeHost,
 } from "./upgrade.ts";
@@ -101,8 +102,7 @@ export class Listener {
   readonly #requestedPort: number | undefined;
   readonly #routes = new RouteTable<Attachment>();
   readonly #connections = new Set<ConnectionDispatcher>();
-  /** One set of dispatcher options per attached service configuration, shared by its connections. */
-  readonly #dispatcherOptions = new WeakMap<ResolvedServiceConfig, DispatcherOptions>();
+  readonly #forget = (dispatcher: ConnectionDispatcher) => this.#connections.delete(dispatcher);
   readonly #host: UpgradeHost;
   #engine: Engine | undefined;
   #port: number | undefined;
@@ -151,8 +151,7 @@ export class Listener {
         return runningEngine();
       },
       engineName: this.engine,
-      open: (service, serviceConfig) => (connection) =>
-        this.#open(service, serviceConfig, connection),
+      open: (service, attachment) => (connection) => this.#open(service, attachment, connection),
     };
     if (this.engine === "deno" && config.webSocketCompressionEnabled === true) {
       console.warn(
@@ -200,6 +199,7 @@ export class Listener {
     this.#routes.add(path, {
       upgrade: typeof service === "function" ? service : () => service,
       config: resolved,
+      shared: sharedSettings(resolved, this.#forget),
     });
     if (this.#requestedPort === undefined) {
       this.#app.all(path, async (c, next) => {
@@ -298,18 +298,12 @@ export class Listener {
     return true;
   }
 
-  #open(service: Service, config: ResolvedServiceConfig, connection: Connection): void {
-    let options = this.#dispatcherOptions.get(config);
-    if (options === undefined) {
-      options = {
-        idleTimeoutMs: config.idleTimeoutMs,
-        closureTimeout: config.closureTimeout,
-        dispatch: config.dispatch,
-        onEnded: (dispatcher) => this.#connections.delete(dispatcher),
-      };
-      this.#dispatcherOptions.set(config, options);
-    }
-    const dispatcher = new ConnectionDispatcher(service, connection, options);
+  #open(service: Service, attachment: Attachment, connection: Connection): void {
+    const dispatcher = new ConnectionDispatcher(
+      service,
+      connection,
+      attachment.shared.dispatcher,
+    );
     this.#connections.add(dispatcher);
     if (this.#state !== "started") dispatcher.goAway(0);
   }

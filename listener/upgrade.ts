@@ -1,6 +1,7 @@
 import type { AuthInfo } from "../auth/listener/config.ts";
 import { ConnectionError, UpgradeError } from "../dispatch/errors.ts";
 import { serviceProblem } from "../dispatch/dispatch-config.ts";
+import type { ConnectionDispatcher, DispatcherOptions } from "../dispatch/dispatcher.ts";
 import type { Service } from "../dispatch/service.ts";
 import type { ResolvedListenerConfig } from "./config.ts";
 import type { Connection, ConnectionOptions } from "../connection/connection.ts";
@@ -58,8 +59,19 @@ export type UpgradeFunction = (
 export interface Attachment {
   upgrade: UpgradeFunction;
   config: ResolvedServiceConfig;
+  /** What every connection of the service shares, made once when it is attached. */
+  shared: SharedSettings;
   /** Set once the deno engine has warned about what this service cannot have there. */
   warned?: boolean;
+}
+
+/** Settings one object of which serves every connection of a service. */
+export interface SharedSettings {
+  /** For services without `onPing`: the engine answers pings. */
+  enginePongs: ConnectionOptions;
+  /** For services with `onPing`, which answer pings themselves. */
+  servicePongs: ConnectionOptions;
+  dispatcher: DispatcherOptions;
 }
 
 /** What the request handler needs from its listener. */
@@ -70,7 +82,7 @@ export interface UpgradeHost {
   readonly engine: Engine | undefined;
   readonly engineName: string;
   /** Runs `service` on the connection the engine opens. */
-  open(service: Service, config: ResolvedServiceConfig): (connection: Connection) => void;
+  open(service: Service, attachment: Attachment): (connection: Connection) => void;
 }
 
 /**
@@ -82,20 +94,29 @@ function connectionError(message: string): ConnectionError {
 }
 
 /**
- * A service's connection settings, made once for services that answer pings themselves and
- * once for those that leave it to the engine, and shared by every connection.
+ * The settings a service's connections share, given what the listener does when one of
+ * them has ended.
  */
-const sharedConnectionOptions = new WeakMap<ResolvedServiceConfig, ConnectionOptions[]>();
-
-function connectionOptions(config: ResolvedServiceConfig, autoPong: boolean): ConnectionOptions {
-  let variants = sharedConnectionOptions.get(config);
-  if (variants === undefined) sharedConnectionOptions.set(config, variants = []);
-  return variants[autoPong ? 1 : 0] ??= {
+export function sharedSettings(
+  config: ResolvedServiceConfig,
+  onEnded: (dispatcher: ConnectionDispatcher) => void,
+): SharedSettings {
+  const connectionOptions = (autoPong: boolean): ConnectionOptions => ({
     maxFrameSize: config.maxFrameSize,
     maxMessageSize: config.maxMessageSize,
     writeBufferLimit: config.writeBufferLimit,
     autoPong,
     connectionError,
+  });
+  return {
+    enginePongs: connectionOptions(true),
+    servicePongs: connectionOptions(false),
+    dispatcher: {
+      idleTimeoutMs: config.idleTimeoutMs,
+      closureTimeout: config.closureTimeout,
+      dispatch: config.dispatch,
+      onEnded,
+    },
   };
 }
 
@@ -141,7 +162,8 @@ export async function handleUpgradeRequest(
   const offer = checkUpgradeRequest(request);
   if ("status" in offer) return refuse(host, offer);
 
-  const { upgrade, config } = match.route.value;
+  const attachment = match.route.value;
+  const { upgrade, config } = attachment;
   if (config.allowedOrigins !== undefined) {
     const origin = request.headers.get("origin")?.toLowerCase();
     if (origin === undefined || !config.allowedOrigins.has(origin)) {
@@ -184,10 +206,10 @@ export async function handleUpgradeRequest(
     return refuse(host, { status: 500, message: "Internal Server Error" });
   }
   if (
-    !engine.controlFrames && !match.route.value.warned &&
+    !engine.controlFrames && !attachment.warned &&
     (typeof outcome.onPing === "function" || typeof outcome.onPong === "function")
   ) {
-    match.route.value.warned = true;
+    attachment.warned = true;
     console.warn(
       `[tether] ${match.route.path}: the ${host.engineName} engine cannot pass pings and pongs ` +
         "to a service (the runtime answers pings itself); onPing and onPong will not run",
@@ -201,7 +223,9 @@ export async function handleUpgradeRequest(
     extensions: offer.extensions,
     compression: host.config.compression,
     headers: responseHeaders,
-    options: connectionOptions(config, typeof outcome.onPing !== "function"),
-    open: host.open(outcome, config),
+    options: typeof outcome.onPing === "function"
+      ? attachment.shared.servicePongs
+      : attachment.shared.enginePongs,
+    open: host.open(outcome, attachment),
   }, env);
 }

@@ -399,4 +399,7 @@ test("signal: its promise settles on fire, whether asked for before or after", a
   late.fire();
   await late.promise;
   assert.equal(late.fired, true);
+  const madeAfter = new Signal(true);
+  assert.equal(madeAfter.fired, true);
+  await madeAfter.promise;
 });

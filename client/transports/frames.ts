@@ -94,13 +94,12 @@ export const framesTransport: Transport = async (request) => {
       protocol: outcome.protocol,
       extensions: outcome.extensions,
       codec,
-      leftover: response.rest,
       maxFrameSize: settings.maxFrameSize,
       maxMessageSize: settings.maxMessageSize,
       writeBufferLimit: settings.writeBufferLimit,
       autoPong: request.autoPong,
       connectionError: (message) => new ConnectionError(message),
-    });
+    }, response.rest);
     const { status, statusText, headers } = response;
     return { connection, response: { status, statusText, headers } };
   };

@@ -149,8 +149,7 @@ export class FramesEngine implements Engine {
       protocol: acceptance.protocol,
       extensions,
       codec,
-      leftover,
-    });
+    }, leftover);
     acceptance.open(connection);
     socket.resume();
   }
