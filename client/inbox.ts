@@ -83,6 +83,9 @@ export class MessageInbox {
   take(timeoutMs: number): Promise<IncomingMessage> {
     if (this.#head < this.#queue.length) return Promise.resolve(this.#shift());
     if (this.#end !== undefined) return Promise.reject(this.#endError());
+    if (timeoutMs <= 0) {
+      return new Promise((resolve, reject) => this.#readers.push({ resolve, reject }));
+    }
     return new Promise((resolve, reject) => {
       let timer: ReturnType<typeof setTimeout> | undefined;
       const reader: Reader = {

@@ -143,12 +143,14 @@ export class FramesConnection implements Connection, ByteReceiver {
 
   receivedText(data: string): void {
     this.#answerable = true;
-    this.#inOrder(() => this.#events!.text(data));
+    if (this.#inbound === undefined) this.#delivered(this.#events!.text(data));
+    else this.#inOrder(() => this.#events!.text(data));
   }
 
   receivedBinary(data: Uint8Array): void {
     this.#answerable = true;
-    this.#inOrder(() => this.#events!.binary(data));
+    if (this.#inbound === undefined) this.#delivered(this.#events!.binary(data));
+    else this.#inOrder(() => this.#events!.binary(data));
   }
 
   receivedCompressed(isText: boolean, data: Uint8Array): void {
@@ -273,12 +275,13 @@ export class FramesConnection implements Connection, ByteReceiver {
 
   #inOrder(deliver: () => void | Promise<void>): void {
     const pending = this.#inbound;
-    if (pending === undefined) {
-      const result = deliver();
-      if (result !== undefined) this.#track(result);
-      return;
-    }
-    this.#track(pending.then(deliver));
+    if (pending === undefined) this.#delivered(deliver());
+    else this.#track(pending.then(deliver));
+  }
+
+  /** Messages and frames read later wait for `result`, when the delivery returned one. */
+  #delivered(result: void | Promise<void>): void {
+    if (result !== undefined) this.#track(result);
   }
 
   #track(work: Promise<void>): void {
