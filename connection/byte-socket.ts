@@ -115,11 +115,6 @@ export class DrainWaiters {
   #waiters: DrainWaiter[] | undefined;
   #flushed = 0;
 
-  /** Bytes handed to the operating system so far. */
-  get flushed(): number {
-    return this.#flushed;
-  }
-
   /**
    * A socket's `drained()`: `true` once its `pending` bytes were handed over (at once when
    * there are none), `false` when it is `closed` before.

@@ -80,6 +80,7 @@ export interface FrameParserOptions {
 const DEFAULT_MAX_SIZE = 16 * 1024 * 1024;
 const DEFAULT_MAX_FRAGMENTS = 1 << 20;
 const MAX_CONTROL_PAYLOAD = 125;
+const MAX_HEADER_LENGTH = 14;
 const SMALL_COPY_LIMIT = 1024;
 const EMPTY = new Uint8Array(0);
 
@@ -126,14 +127,16 @@ export class FrameParser {
   #chunkKept = false;
 
   #state = READING_HEADER;
-  readonly #header = new Uint8Array(14);
+  /** Gathers a header that arrives in pieces; made for the first such header. */
+  #header: Uint8Array | undefined;
   #headerFill = 0;
   #headerLength = 2;
 
   #fin = false;
   #opcode = 0;
   #masked = false;
-  readonly #mask = new Uint8Array(4);
+  /** Made for the first masked frame, so that an idle connection holds no buffers. */
+  #mask: Uint8Array | undefined;
   #payloadLength = 0;
   #payloadRead = 0;
 
@@ -142,8 +145,10 @@ export class FrameParser {
   #messageLength = 0;
   #fragments = 0;
   #checkUtf8 = false;
-  readonly #message: ByteAccumulator;
-  readonly #utf8 = new Utf8Validator();
+  /** Made for the first message that does not arrive whole in one chunk. */
+  #message: ByteAccumulator | undefined;
+  /** Made for the first text message that does not arrive whole in one chunk. */
+  #utf8: Utf8Validator | undefined;
   /** Gathers a control payload that arrives in pieces; made for the first such payload. */
   #control: Uint8Array | undefined;
 
@@ -159,7 +164,6 @@ export class FrameParser {
     this.#maxFragments = readLimit("maxFragments", options.maxFragments, DEFAULT_MAX_FRAGMENTS);
     this.#compression = options.compression ?? false;
     this.#reusedChunks = options.reusedChunks ?? false;
-    this.#message = new ByteAccumulator(this.#reusedChunks);
   }
 
   /** False once a close frame or a protocol error ended parsing. */
@@ -190,7 +194,6 @@ export class FrameParser {
   }
 
   #readHeader(chunk: Uint8Array, position: number, end: number): number {
-    const header = this.#header;
     let fill = this.#headerFill;
     if (fill === 0 && end - position >= 2) {
       if (!this.#startFrame(chunk[position], chunk[position + 1])) return end;
@@ -199,10 +202,11 @@ export class FrameParser {
         this.#finishHeader(chunk, position);
         return position + length;
       }
-      header.set(chunk.subarray(position, end));
+      this.#partialHeader().set(chunk.subarray(position, end));
       this.#headerFill = end - position;
       return end;
     }
+    const header = this.#partialHeader();
     if (fill < 2) {
       while (fill < 2 && position < end) header[fill++] = chunk[position++];
       if (fill < 2) {
@@ -222,6 +226,10 @@ export class FrameParser {
     this.#headerFill = 0;
     this.#finishHeader(header, 0);
     return position;
+  }
+
+  #partialHeader(): Uint8Array {
+    return this.#header ??= new Uint8Array(MAX_HEADER_LENGTH);
   }
 
   /** Checks the first two header bytes, everything that can be judged from them. */
@@ -268,7 +276,7 @@ export class FrameParser {
         this.#messageOpcode = opcode;
         this.#messageCompressed = rsv1;
         this.#checkUtf8 = opcode === Opcode.Text && !rsv1;
-        if (this.#checkUtf8) this.#utf8.reset();
+        if (this.#checkUtf8) this.#utf8?.reset();
       }
       if ((!fin || opcode === Opcode.Continuation) && ++this.#fragments > this.#maxFragments) {
         return this.#fail(
@@ -305,7 +313,7 @@ export class FrameParser {
       offset += 8;
     }
     if (this.#masked) {
-      const mask = this.#mask;
+      const mask = this.#mask ??= new Uint8Array(4);
       mask[0] = source[offset];
       mask[1] = source[offset + 1];
       mask[2] = source[offset + 2];
@@ -332,7 +340,7 @@ export class FrameParser {
     const read = this.#payloadRead;
     const take = Math.min(this.#payloadLength - read, end - position);
     const stop = position + take;
-    if (this.#masked) applyMask(chunk, this.#mask, position, stop, read);
+    if (this.#masked) applyMask(chunk, this.#mask!, position, stop, read);
     this.#payloadRead = read + take;
     const complete = this.#payloadRead === this.#payloadLength;
 
@@ -353,11 +361,11 @@ export class FrameParser {
       return stop;
     }
     const piece = chunk.subarray(position, stop);
-    if (this.#checkUtf8 && !this.#utf8.write(piece)) {
+    if (this.#checkUtf8 && !(this.#utf8 ??= new Utf8Validator()).write(piece)) {
       this.#fail(CloseCode.InvalidPayload, "text message is not valid UTF-8");
       return end;
     }
-    this.#message.append(piece, this.#messageLength);
+    (this.#message ??= new ByteAccumulator(this.#reusedChunks)).append(piece, this.#messageLength);
     if (complete) this.#completeFrame(undefined);
     return stop;
   }
@@ -388,7 +396,9 @@ export class FrameParser {
       return;
     }
     if (!this.#fin) return;
-    const data = whole !== undefined && whole.length > 0 ? whole : this.#message.take();
+    const data = whole !== undefined && whole.length > 0
+      ? whole
+      : this.#message?.take() ?? new Uint8Array(0);
     const messageOpcode = this.#messageOpcode;
     this.#messageOpcode = 0;
     this.#messageLength = 0;
@@ -398,7 +408,7 @@ export class FrameParser {
     } else if (messageOpcode === Opcode.Binary) {
       this.#handler.binary(this.#kept(data, whole));
     } else {
-      const text = this.#utf8.complete ? decodeUtf8(data) : undefined;
+      const text = this.#utf8 === undefined || this.#utf8.complete ? decodeUtf8(data) : undefined;
       if (text === undefined) {
         this.#fail(CloseCode.InvalidPayload, "text message is not valid UTF-8");
       } else this.#handler.text(text);

@@ -353,6 +353,23 @@ test("parser: a text message ending inside a character fails with 1007", () => {
   assert.deepEqual(parser.events, [["error", 1007]]);
 });
 
+test("parser: text validation starts over with each message, fragmented or whole", () => {
+  const euro = [0xe2, 0x82, 0xac];
+  const valid = record({ role: "server" });
+  valid.feed(rawFrame({ opcode: TEXT, payload: [0x41, euro[0]], fin: false }));
+  valid.feed(rawFrame({ opcode: CONTINUATION, payload: euro.slice(1) }));
+  valid.feed(rawFrame({ opcode: TEXT, payload: euro }));
+  valid.feed(rawFrame({ opcode: TEXT, payload: [0x42], fin: false }));
+  valid.feed(rawFrame({ opcode: CONTINUATION, payload: [0x43] }));
+  assert.deepEqual(valid.events, [["text", "A€"], ["text", "€"], ["text", "BC"]]);
+
+  const invalid = record({ role: "server" });
+  invalid.feed(rawFrame({ opcode: TEXT, payload: [0x41], fin: false }));
+  invalid.feed(rawFrame({ opcode: CONTINUATION, payload: [0x42] }));
+  invalid.feed(rawFrame({ opcode: TEXT, payload: [0x43, 0xff] }));
+  assert.deepEqual(invalid.events, [["text", "AB"], ["error", 1007]]);
+});
+
 test("parser: a byte-order mark at the start of text is kept", () => {
   const parser = record({ role: "server" });
   parser.feed(rawFrame({ opcode: TEXT, payload: [0xef, 0xbb, 0xbf, 0x41] }));
