@@ -64,7 +64,7 @@ export function writeOwned(socket: ByteSocket, length: number, fill: Fill): bool
   const target = allocateBytes(length);
   const used = fill(target);
   releaseUnused(target, used);
-  return socket.write(target.subarray(0, used));
+  return socket.write(used === target.length ? target : target.subarray(0, used));
 }
 
 /**

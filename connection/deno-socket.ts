@@ -119,7 +119,7 @@ export class DenoByteSocket implements ByteSocket {
           used = 0;
         }
         const room = buffer.length - used;
-        const count = await this.#conn.read(buffer.subarray(used));
+        const count = await this.#conn.read(used === 0 ? buffer : buffer.subarray(used));
         if (count === null) break;
         if (count === room && size < LARGEST_READ_BUFFER_SIZE) size *= 4;
         // A chunk its receiver kept nothing of is read over again; a kept one stays as it is.
@@ -139,7 +139,7 @@ export class DenoByteSocket implements ByteSocket {
         const chunk = this.#takeChunk();
         let offset = 0;
         while (offset < chunk.length && !this.#closed) {
-          const written = await this.#conn.write(chunk.subarray(offset));
+          const written = await this.#conn.write(offset === 0 ? chunk : chunk.subarray(offset));
           if (this.#closed) break;
           offset += written;
           this.#pending -= written;
