@@ -11,7 +11,7 @@
  * client figure is the median of `--rounds` runs, taken round by round so that drift in
  * the machine's speed spreads over every server alike.
  *
- *   deno run -A bench/run.ts [--seconds 3] [--rounds 3] [--only frames-deno]
+ *   deno run -A bench/run.ts [--seconds 3] [--rounds 5] [--only frames-deno]
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
@@ -28,7 +28,7 @@ const bin = (name: string) => {
 const DENO = bin("deno");
 const BUN = bin("bun");
 const SECONDS = option("seconds", "3");
-const ROUNDS = Number(option("rounds", "3"));
+const ROUNDS = Number(option("rounds", "5"));
 const PINNED = cpus().length >= 2 && spawnSync("taskset", ["-c", "0", "true"]).status === 0;
 /** `command args` on one core when the machine allows pinning: 0 for servers, 1 for load. */
 const onCore = (core: number, command: string, args: string[]): [string, string[]] =>
@@ -238,36 +238,43 @@ if (!ONLY) {
   const echo = SERVERS.find((server) => server.id === "bun-serve")!;
   const { child, port } = await startServer(echo);
   try {
-    for (const runtime of ["deno", "bun"] as const) {
-      for (const kind of CLIENT_KINDS) {
+    // Round by round, every client once per round, as for the servers: the machine's speed
+    // drifts over minutes, and a client measured in one stretch would carry its drift alone.
+    const runs = new Map<string, number[]>();
+    for (let round = 1; round <= ROUNDS; round++) {
+      for (const runtime of ["deno", "bun"] as const) {
         for (const mode of CLIENT_MODES) {
-          const command = runtime === "deno" ? DENO : BUN;
-          const args = [
-            ...(runtime === "deno" ? ["run", "-A"] : []),
-            "bench/client.ts",
-            "--port",
-            String(port),
-            "--kind",
-            kind,
-            "--mode",
-            mode,
-            "--seconds",
-            SECONDS,
-          ];
-          const values: number[] = [];
-          for (let round = 1; round <= ROUNDS; round++) {
+          for (const kind of CLIENT_KINDS) {
+            const command = runtime === "deno" ? DENO : BUN;
+            const args = [
+              ...(runtime === "deno" ? ["run", "-A"] : []),
+              "bench/client.ts",
+              "--port",
+              String(port),
+              "--kind",
+              kind,
+              "--mode",
+              mode,
+              "--seconds",
+              SECONDS,
+            ];
             const result = spawnSync(...onCore(1, command, args), { cwd: root, encoding: "utf8" });
             const line = result.stdout.split("\n").find((l) => l.startsWith("RESULT "));
-            values.push(line === undefined ? NaN : JSON.parse(line.slice(7)).value as number);
+            const key = `${runtime}/${kind}/${mode}`;
+            runs.set(key, [
+              ...runs.get(key) ?? [],
+              line === undefined ? NaN : JSON.parse(line.slice(7)).value as number,
+            ]);
           }
-          const value = median(values);
-          clientResults.set(`${runtime}/${kind}/${mode}`, value);
-          console.log(
-            `client ${runtime} ${kind.padEnd(6)} ${mode.padEnd(6)} ${value.toFixed(0)} ` +
-              `(${values.map((v) => v.toFixed(0)).join(", ")})`,
-          );
         }
       }
+    }
+    for (const [key, values] of runs) {
+      clientResults.set(key, median(values));
+      console.log(
+        `client ${key.padEnd(20)} ${median(values).toFixed(0)} ` +
+          `(${values.map((v) => v.toFixed(0)).join(", ")})`,
+      );
     }
   } finally {
     child.kill();
@@ -421,7 +428,8 @@ ${idleTable}
 
 Against the raw \`Bun.serve\` echo server in its own process${
     PINNED ? " (server on core 0, client on core 1)" : ""
-  }; the median of ${ROUNDS} runs each. Goal: our frames client at least as fast as the runtime's
+  }; the median of ${ROUNDS} runs each, taken round by round (every client once per round). Goal: our
+frames client at least as fast as the runtime's
 own \`WebSocket\` client.
 
 ${clientTable}
