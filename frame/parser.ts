@@ -1,4 +1,4 @@
-import { ByteAccumulator, copyBytes, SLAB_LIMIT } from "./bytes.ts";
+import { ByteAccumulator, copyBytes, SLAB_LIMIT, VIEW_COPY_LIMIT } from "./bytes.ts";
 import { CloseCode, decodeClosePayload } from "./close.ts";
 import { FrameError } from "./errors.ts";
 import { readLimit } from "./limits.ts";
@@ -81,7 +81,6 @@ const DEFAULT_MAX_SIZE = 16 * 1024 * 1024;
 const DEFAULT_MAX_FRAGMENTS = 1 << 20;
 const MAX_CONTROL_PAYLOAD = 125;
 const MAX_HEADER_LENGTH = 14;
-const SMALL_COPY_LIMIT = 1024;
 const EMPTY = new Uint8Array(0);
 
 const READING_HEADER = 0;
@@ -371,12 +370,11 @@ export class FrameParser {
   }
 
   /**
-   * A payload that arrived whole in `chunk`. From a chunk that is not read into again, a small
-   * payload is copied rather than viewed: JavaScriptCore makes a view into a chunk the
-   * runtime just handed over several times slower than a small copy.
+   * A payload that arrived whole in `chunk`: a view, or a copy where that is cheaper (see
+   * {@link VIEW_COPY_LIMIT}) and the chunk is not read into again.
    */
   #whole(chunk: Uint8Array, start: number, end: number): Uint8Array {
-    if (!this.#reusedChunks && end - start <= SMALL_COPY_LIMIT) return chunk.slice(start, end);
+    if (!this.#reusedChunks && end - start <= VIEW_COPY_LIMIT) return chunk.slice(start, end);
     return chunk.subarray(start, end);
   }
 
