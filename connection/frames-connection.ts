@@ -141,15 +141,16 @@ export class FramesConnection implements Connection, ByteReceiver {
 
   // --- what the parser found, in wire order (through ParsedFrames) ---
 
+  // With nothing queued before it, a message goes straight to its event, without a closure.
   receivedText(data: string): void {
     this.#answerable = true;
-    if (this.#inbound === undefined) this.#delivered(this.#events!.text(data));
+    if (this.#inbound === undefined) this.#events!.text(data);
     else this.#inOrder(() => this.#events!.text(data));
   }
 
   receivedBinary(data: Uint8Array): void {
     this.#answerable = true;
-    if (this.#inbound === undefined) this.#delivered(this.#events!.binary(data));
+    if (this.#inbound === undefined) this.#events!.binary(data);
     else this.#inOrder(() => this.#events!.binary(data));
   }
 
@@ -275,13 +276,12 @@ export class FramesConnection implements Connection, ByteReceiver {
 
   #inOrder(deliver: () => void | Promise<void>): void {
     const pending = this.#inbound;
-    if (pending === undefined) this.#delivered(deliver());
-    else this.#track(pending.then(deliver));
-  }
-
-  /** Messages and frames read later wait for `result`, when the delivery returned one. */
-  #delivered(result: void | Promise<void>): void {
-    if (result !== undefined) this.#track(result);
+    if (pending === undefined) {
+      const result = deliver();
+      if (result !== undefined) this.#track(result);
+      return;
+    }
+    this.#track(pending.then(deliver));
   }
 
   #track(work: Promise<void>): void {
