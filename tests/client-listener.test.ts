@@ -25,6 +25,42 @@ const echo: Service = {
 for (const engine of ENGINES) {
   const controls = engine !== "deno";
 
+  test(`client on ${engine}: large messages written without waiting all come back intact`, async () => {
+    const MiB = 1024 * 1024;
+    const limits = { maxFrameSize: 4 * MiB, maxMessageSize: 4 * MiB };
+    const listener = await serve(engine, "/echo", echo, limits);
+    const client = await within(
+      Client.connect(`ws://127.0.0.1:${listener.port}/echo`, {
+        ...limits,
+        webSocketCompressionEnabled: false,
+      }),
+      "connect",
+    );
+    try {
+      // Sizes on both sides of where frame buffers start to be reused, several in flight at
+      // once, each filled with its own bytes: a buffer reused too early would show.
+      const sizes = [64 * 1024, 128 * 1024 - 20, 128 * 1024, 300_000, MiB, 3 * MiB, 200_000, MiB];
+      const messages = sizes.map((size, n) => {
+        const message = new Uint8Array(size);
+        for (let i = 0; i < size; i += 4096) message[i] = (n * 31 + i / 4096) & 0xff;
+        message[size - 1] = n;
+        return message;
+      });
+      for (let round = 0; round < 3; round++) {
+        const writes = messages.map((message) => client.writeBinaryMessage(message));
+        for (const [n, message] of messages.entries()) {
+          const echoed = await within(client.readBinaryMessage(), `echo ${n} of round ${round}`);
+          assert.equal(echoed.length, message.length, `length of ${n}`);
+          assert.ok(echoed.every((byte, i) => byte === message[i]), `bytes of ${n}`);
+        }
+        await within(Promise.all(writes), "the writes to settle");
+      }
+    } finally {
+      await client.close().catch(() => {});
+      await listener.immediateStop();
+    }
+  });
+
   test(`client on ${engine}: text, bytes, JSON, XML and schemas go out and come back bound`, async () => {
     const listener = await serve(engine, "/echo", echo);
     const client = await within(
