@@ -33,6 +33,8 @@ export interface BunRuntime {
   }): { port: number; stop(closeActive?: boolean): void };
   connect(options: BunConnectOptions): Promise<BunSocket>;
   serve(options: BunServeOptions): BunServer;
+  /** Bun's synchronous SHA-1. */
+  SHA1: { hash(input: string, encoding: "base64"): string };
 }
 
 /** A Bun TCP socket with the per-socket `data` slot. */
@@ -118,7 +120,6 @@ export interface BunWebSocketHandler {
   perMessageDeflate: boolean;
 }
 
-/** The options of `Bun.serve` the bun engine sets. */
 /** The TLS options of `Bun.serve` the bun engine uses. */
 export interface BunServeTls {
   cert: string;

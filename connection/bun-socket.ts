@@ -39,13 +39,13 @@ function scratchOf(length: number): Uint8Array {
  */
 export class BunByteSocket implements ByteSocket {
   readonly secure: boolean;
-  readonly recyclesChunks = false;
   readonly #socket: BunTcpSocket;
   readonly #inbox = new Inbox();
   /** Bytes Bun could not take yet, made for the first; `pending` counts them. */
   #queue: Uint8Array[] | undefined;
   #pending = 0;
-  readonly #drainWaiters = new DrainWaiters();
+  /** Made for the first caller that has to wait. */
+  #drainWaiters: DrainWaiters | undefined;
   #ending = false;
   #closed = false;
 
@@ -54,12 +54,20 @@ export class BunByteSocket implements ByteSocket {
     this.secure = secure;
   }
 
+  get recyclesChunks(): boolean {
+    return false;
+  }
+
   get pending(): number {
     return this.#pending;
   }
 
   receive(receiver: ByteReceiver | undefined): void {
     this.#inbox.set(receiver);
+  }
+
+  unread(chunk: Uint8Array): void {
+    this.#inbox.unread(chunk);
   }
 
   /** Bun's `data` handler: bytes from the peer. */
@@ -74,7 +82,7 @@ export class BunByteSocket implements ByteSocket {
       const chunk = queue[0];
       const written = Math.max(this.#socket.write(chunk), 0);
       this.#pending -= written;
-      this.#drainWaiters.progress(written);
+      this.#drainWaiters?.progress(written);
       if (written < chunk.length) {
         queue[0] = chunk.subarray(written);
         return;
@@ -90,7 +98,7 @@ export class BunByteSocket implements ByteSocket {
     this.#closed = true;
     this.#queue = undefined;
     this.#pending = 0;
-    this.#drainWaiters.close();
+    this.#drainWaiters?.close();
     this.#inbox.closed();
   }
 
@@ -98,7 +106,7 @@ export class BunByteSocket implements ByteSocket {
     if (this.#closed || this.#ending) return false;
     if (this.#pending === 0) {
       const written = Math.max(this.#socket.write(data), 0);
-      this.#drainWaiters.progress(written);
+      this.#drainWaiters?.progress(written);
       if (written === data.length) return true;
       data = data.subarray(written);
     }
@@ -113,7 +121,7 @@ export class BunByteSocket implements ByteSocket {
     const target = scratchOf(length);
     const used = fill(target);
     const written = Math.max(this.#socket.write(target, 0, used), 0);
-    this.#drainWaiters.progress(written);
+    this.#drainWaiters?.progress(written);
     if (written === used) return true;
     const rest = target.slice(written, used);
     (this.#queue ??= []).push(rest);
@@ -122,7 +130,8 @@ export class BunByteSocket implements ByteSocket {
   }
 
   drained(): Promise<boolean> {
-    return this.#drainWaiters.drained(this.#pending, this.#closed);
+    if (this.#closed || this.#pending === 0) return Promise.resolve(!this.#closed);
+    return (this.#drainWaiters ??= new DrainWaiters()).drained(this.#pending, false);
   }
 
   pause(): void {

@@ -35,6 +35,11 @@ export interface ByteSocket {
    * after `receive(undefined)`) chunks are kept for the next one.
    */
   receive(receiver: ByteReceiver | undefined): void;
+  /**
+   * Puts bytes back in front of those kept for the next receiver: what was read past an
+   * HTTP head belongs to the connection that takes the socket over.
+   */
+  unread(chunk: Uint8Array): void;
   /** Queues `data`; true when all of it was handed to the operating system at once. */
   write(data: Uint8Array): boolean;
   /**
@@ -83,6 +88,11 @@ export class Inbox {
     this.#early = undefined;
     for (const chunk of early ?? []) receiver.data(chunk);
     if (this.#closed) receiver.closed();
+  }
+
+  /** Keeps `chunk` for the next receiver, ahead of any chunk kept already. */
+  unread(chunk: Uint8Array): void {
+    if (chunk.length > 0) (this.#early ??= []).unshift(chunk);
   }
 
   /** Delivers or keeps `chunk`; true when the receiver kept nothing of it. */

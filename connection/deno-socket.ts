@@ -92,6 +92,10 @@ export class DenoByteSocket implements ByteSocket {
     this.#inbox.set(receiver);
   }
 
+  unread(chunk: Uint8Array): void {
+    this.#inbox.unread(chunk);
+  }
+
   write(data: Uint8Array): boolean {
     if (this.#closed || this.#ending) return false;
     this.#queue.push(data);

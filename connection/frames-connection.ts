@@ -21,7 +21,7 @@ const RESOLVED = Promise.resolve();
 const encoder = new TextEncoder();
 
 /** What a frames connection was agreed to be at the handshake. */
-export interface FramesConnectionInit extends ConnectionOptions {
+export interface FramesAgreement {
   role: "server" | "client";
   protocol: string;
   extensions: string;
@@ -77,14 +77,12 @@ class ParsedFrames implements FrameHandler {
 export class FramesConnection implements Connection, ByteReceiver {
   readonly protocol: string;
   readonly extensions: string;
-  readonly canControlPings = true;
   readonly #socket: ByteSocket;
-  readonly #options: FramesConnectionInit;
+  /** Often one object that every connection of a service shares. */
+  readonly #options: ConnectionOptions;
   readonly #masked: boolean;
   readonly #parser: FrameParser;
   readonly #codec: PerMessageDeflate | undefined;
-  /** Bytes read with the handshake, parsed first once the connection listens. */
-  #leftover: Uint8Array | undefined;
   #events: ConnectionEvents | undefined;
   /** Inbound work still waiting on inflation; later events queue behind it. */
   #inbound: Promise<void> | undefined;
@@ -96,22 +94,28 @@ export class FramesConnection implements Connection, ByteReceiver {
   #answerable = false;
   #ended = false;
 
-  /** `leftover`: bytes that arrived after the handshake, before the connection was set up. */
-  constructor(socket: ByteSocket, options: FramesConnectionInit, leftover?: Uint8Array) {
+  /**
+   * Takes `socket` over once the handshake is done; what the socket read past the handshake
+   * is still kept in it (see {@link ByteSocket.unread}) and is parsed first.
+   */
+  constructor(socket: ByteSocket, options: ConnectionOptions, agreed: FramesAgreement) {
     this.#socket = socket;
     this.#options = options;
-    this.#leftover = leftover;
-    this.protocol = options.protocol;
-    this.extensions = options.extensions;
-    this.#masked = options.role === "client";
-    this.#codec = options.codec;
+    this.protocol = agreed.protocol;
+    this.extensions = agreed.extensions;
+    this.#masked = agreed.role === "client";
+    this.#codec = agreed.codec;
     this.#parser = new FrameParser({
-      role: options.role,
+      role: agreed.role,
       maxFrameSize: options.maxFrameSize,
       maxMessageSize: options.maxMessageSize,
-      compression: options.codec !== undefined,
+      compression: agreed.codec !== undefined,
       reusedChunks: socket.recyclesChunks,
     }, new ParsedFrames(this));
+  }
+
+  get canControlPings(): boolean {
+    return true;
   }
 
   get secure(): boolean {
@@ -120,10 +124,6 @@ export class FramesConnection implements Connection, ByteReceiver {
 
   listen(events: ConnectionEvents): void {
     this.#events = events;
-    // The leftover came first on the wire; chunks the socket kept meanwhile follow it.
-    const leftover = this.#leftover;
-    this.#leftover = undefined;
-    if (leftover?.length) this.#parser.push(leftover);
     this.#socket.receive(this);
   }
 

@@ -46,6 +46,10 @@ export class NodeByteSocket implements ByteSocket {
     this.#inbox.set(receiver);
   }
 
+  unread(chunk: Uint8Array): void {
+    this.#inbox.unread(chunk);
+  }
+
   write(data: Uint8Array): boolean {
     if (this.#closed || this.#ending) return false;
     const size = data.length;

@@ -35,7 +35,8 @@ export interface DispatcherOptions {
  * and the idle timer. It never touches a runtime API; the engine does the I/O.
  */
 export class ConnectionDispatcher implements ConnectionEvents, CallerLink, BacklogListener {
-  readonly caller: Caller;
+  /** Made for the first method call: a connection whose service has no `onOpen` may idle without. */
+  #caller: Caller | undefined;
   readonly #service: Service;
   readonly #connection: Connection;
   readonly #options: DispatcherOptions;
@@ -56,9 +57,11 @@ export class ConnectionDispatcher implements ConnectionEvents, CallerLink, Backl
   #ended = false;
   #closeWaiter: ((received: boolean) => void) | undefined;
   #idleTimer: ReturnType<typeof setTimeout> | undefined;
-  /** Whether reads and writes are timed, for `onIdleTimeout`. */
-  readonly #tracksIdle: boolean;
-  #lastActivity = 0;
+  /**
+   * When the connection last read or wrote, for `onIdleTimeout`; undefined when the service
+   * has no idle timeout, so nothing is timed.
+   */
+  #lastActivity: number | undefined;
   /** Made when the listener waits for this connection to end. */
   #endedSignal: Signal | undefined;
   /** Either side started closing. */
@@ -70,11 +73,9 @@ export class ConnectionDispatcher implements ConnectionEvents, CallerLink, Backl
     this.#service = service;
     this.#connection = connection;
     this.#options = options;
-    this.caller = new Caller(this);
     this.#messages = new TaskQueue(this);
-    this.#tracksIdle = options.idleTimeoutMs > 0 && typeof service.onIdleTimeout === "function";
-    if (this.#tracksIdle) {
-      this.#touch();
+    if (options.idleTimeoutMs > 0 && typeof service.onIdleTimeout === "function") {
+      this.#lastActivity = Date.now();
       this.#armIdleTimer(options.idleTimeoutMs);
     }
     // onOpen goes first in the queue, but runs only once the connection reports to us, so
@@ -82,6 +83,10 @@ export class ConnectionDispatcher implements ConnectionEvents, CallerLink, Backl
     this.#messages.push(() => this.#call("onOpen", []));
     connection.listen(this);
     this.#messages.start();
+  }
+
+  get caller(): Caller {
+    return this.#caller ??= new Caller(this);
   }
 
   // --- CallerLink ---
@@ -382,13 +387,13 @@ export class ConnectionDispatcher implements ConnectionEvents, CallerLink, Backl
   }
 
   #touch(): void {
-    if (this.#tracksIdle) this.#lastActivity = Date.now();
+    if (this.#lastActivity !== undefined) this.#lastActivity = Date.now();
   }
 
   #armIdleTimer(delay: number): void {
     this.#idleTimer = setTimeout(() => {
       if (this.#ended) return;
-      const idleFor = Date.now() - this.#lastActivity;
+      const idleFor = Date.now() - this.#lastActivity!;
       const limit = this.#options.idleTimeoutMs;
       if (idleFor >= limit) {
         this.#touch();

@@ -18,9 +18,11 @@ export interface BacklogListener {
  * stop reading, and when it has drained again.
  */
 export class TaskQueue {
-  readonly #tasks: (Task | undefined)[] = [];
-  readonly #listener: BacklogListener;
+  /** Tasks waiting their turn; made when one first has to wait, dropped once they are done. */
+  #waiting: (Task | undefined)[] | undefined;
+  /** Where the next waiting task is in `#waiting`. */
   #head = 0;
+  readonly #listener: BacklogListener;
   #running = false;
   #started = false;
   #backlogged = false;
@@ -30,30 +32,46 @@ export class TaskQueue {
     this.#listener = listener;
   }
 
-  get #waiting(): number {
-    return this.#tasks.length - this.#head;
+  get #waitingCount(): number {
+    return this.#waiting === undefined ? 0 : this.#waiting.length - this.#head;
   }
 
   start(): void {
     this.#started = true;
-    if (!this.#running) void this.#run();
+    if (this.#running) return;
+    const first = this.#next();
+    if (first !== undefined) void this.#run(first);
   }
 
   push(task: Task): void {
-    this.#tasks.push(task);
-    if (!this.#backlogged && this.#waiting > BACKLOG_AT) {
+    if (this.#started && !this.#running) {
+      void this.#run(task);
+      return;
+    }
+    (this.#waiting ??= []).push(task);
+    if (!this.#backlogged && this.#waitingCount > BACKLOG_AT) {
       this.#backlogged = true;
       this.#listener.backlogChanged(true);
     }
-    if (this.#started && !this.#running) void this.#run();
   }
 
-  async #run(): Promise<void> {
+  /** Takes the next waiting task, if any. */
+  #next(): Task | undefined {
+    const waiting = this.#waiting;
+    if (waiting === undefined) return undefined;
+    if (this.#head === waiting.length) {
+      this.#waiting = undefined;
+      this.#head = 0;
+      return undefined;
+    }
+    const task = waiting[this.#head];
+    waiting[this.#head++] = undefined;
+    return task;
+  }
+
+  async #run(first: Task): Promise<void> {
     this.#running = true;
-    const tasks = this.#tasks;
-    while (this.#head < tasks.length) {
-      const task = tasks[this.#head]!;
-      tasks[this.#head++] = undefined;
+    for (let task: Task | undefined = first; task !== undefined; task = this.#next()) {
       try {
         const result = task();
         if (isThenable(result)) await result;
@@ -61,13 +79,11 @@ export class TaskQueue {
         // Tasks handle the service's errors themselves; this guard keeps the process alive.
         console.error("[tether] dispatcher error:", error);
       }
-      if (this.#backlogged && this.#waiting <= CLEARED_AT) {
+      if (this.#backlogged && this.#waitingCount <= CLEARED_AT) {
         this.#backlogged = false;
         this.#listener.backlogChanged(false);
       }
     }
-    tasks.length = 0;
-    this.#head = 0;
     this.#running = false;
   }
 }

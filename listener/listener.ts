@@ -73,9 +73,13 @@ async function loadEngine(name: EngineName, config: ResolvedListenerConfig): Pro
     }
     case "frames": {
       const { FramesEngine } = await import("./engines/frames/server.ts");
-      const { listenBun, listenDeno, listenNodeTls } = await import("./engines/frames/listen.ts");
-      if (config.tls !== undefined) return new FramesEngine(listenNodeTls(config.tls));
-      return new FramesEngine(runtimeName() === "bun" ? listenBun : listenDeno);
+      const { acceptKeyBun, listenBun, listenDeno, listenNodeTls } = await import(
+        "./engines/frames/listen.ts"
+      );
+      const onBun = runtimeName() === "bun";
+      const acceptKey = onBun ? acceptKeyBun : undefined;
+      if (config.tls !== undefined) return new FramesEngine(listenNodeTls(config.tls), acceptKey);
+      return new FramesEngine(onBun ? listenBun : listenDeno, acceptKey);
     }
   }
 }
@@ -226,7 +230,7 @@ export class Listener {
     if (this.#requestedPort !== undefined) {
       const config = this.#config;
       try {
-        this.#port = await engine.serve((request, env) => this.#app.fetch(request, env), {
+        this.#port = await engine.serve((request, env) => this.#serve(request, env), {
           port: this.#requestedPort,
           host: config.host,
           timeout: config.timeout,
@@ -269,6 +273,19 @@ export class Listener {
     for (const connection of this.#connections) connection.terminate();
     await this.#engine?.close();
     this.#state = "stopped";
+  }
+
+  /**
+   * Every request to a listener that owns its port. An upgrade (always a GET) goes straight
+   * to the upgrade handler, since a Hono context made for each handshake is garbage every
+   * connection leaves behind; the app answers everything else, HEAD and errors as Hono does.
+   */
+  async #serve(request: Request, env: unknown): Promise<Response> {
+    if (request.method === "GET") {
+      const response = await handleUpgradeRequest(this.#host, request, env);
+      if (response !== undefined) return response;
+    }
+    return this.#app.fetch(request, env);
   }
 
   /** A request for a path no service is attached to: the `fetch` option's, else 404. */

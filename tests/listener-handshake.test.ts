@@ -1,8 +1,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { Listener, UpgradeError, WebSocketError } from "../mod.ts";
+import { Listener, Opcode, UpgradeError, WebSocketError } from "../mod.ts";
 import {
+  clientFrame,
   closed,
+  deferred,
   ENGINES,
   httpExchange,
   nextMessage,
@@ -10,6 +12,7 @@ import {
   RawPeer,
   serve,
   upgradeRequest,
+  within,
 } from "./net-support.ts";
 
 const echo = () => ({ onTextMessage: (_caller: unknown, text: string) => text });
@@ -298,6 +301,77 @@ for (const engine of ENGINES.filter((name) => name === "frames")) {
       assert.equal((await stalled.readResponseHead()).status, 408);
       await stalled.ended;
       assert.ok(stalled.isEnded);
+    } finally {
+      await listener.immediateStop();
+    }
+  });
+}
+
+for (const engine of ENGINES.filter((name) => name === "frames")) {
+  test(`${engine}: every stalled request gets its whole timeout; one already read may take longer to decide`, async () => {
+    const deciding = deferred();
+    const decided = deferred();
+    const listener = await serve(
+      engine,
+      "/ws",
+      async () => {
+        deciding.resolve();
+        await decided.promise;
+        return echo();
+      },
+      {},
+      { timeout: 1 },
+    );
+    const stall = "GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\n";
+    try {
+      const first = await RawPeer.connect(listener.port);
+      first.write(stall);
+      assert.equal((await first.readResponseHead()).status, 408);
+      // Sent whole, then left waiting on its upgrade function past its own deadline.
+      const slow = await RawPeer.connect(listener.port);
+      slow.write(upgradeRequest("/ws"));
+      await within(deciding.promise, "the upgrade function to run");
+      const since = performance.now();
+      const second = await RawPeer.connect(listener.port);
+      second.write(stall);
+      assert.equal((await second.readResponseHead()).status, 408);
+      const waited = performance.now() - since;
+      assert.ok(waited >= 900, `the second stalled request was dropped after ${waited} ms`);
+      decided.resolve();
+      assert.equal((await slow.readResponseHead()).status, 101);
+      slow.startFrames();
+      slow.write(clientFrame(Opcode.Text, "still here"));
+      assert.deepEqual(await slow.next(), { type: "text", data: "still here" });
+    } finally {
+      await listener.immediateStop();
+    }
+  });
+
+  test(`${engine}: frames sent with the upgrade request and while it is decided arrive in order`, async () => {
+    const deciding = deferred();
+    const decided = deferred();
+    const listener = await serve(engine, "/ws", async () => {
+      deciding.resolve();
+      await decided.promise;
+      return echo();
+    });
+    try {
+      const peer = await RawPeer.connect(listener.port);
+      const request = new TextEncoder().encode(upgradeRequest("/ws"));
+      const first = clientFrame(Opcode.Text, "one");
+      const together = new Uint8Array(request.length + first.length);
+      together.set(request);
+      together.set(first, request.length);
+      peer.write(together);
+      await within(deciding.promise, "the upgrade function to run");
+      peer.write(clientFrame(Opcode.Text, "two"));
+      peer.write(clientFrame(Opcode.Text, "three"));
+      decided.resolve();
+      assert.equal((await peer.readResponseHead()).status, 101);
+      peer.startFrames();
+      for (const data of ["one", "two", "three"]) {
+        assert.deepEqual(await peer.next(), { type: "text", data });
+      }
     } finally {
       await listener.immediateStop();
     }

@@ -25,8 +25,9 @@ function readResponseHead(socket: ByteSocket): Promise<ResponseHead> {
       data(chunk) {
         const head = reader.push(chunk);
         if (head === undefined) return;
-        // Later chunks are frames: the socket keeps them for the connection.
+        // The bytes after the head are frames: the socket keeps them for the connection.
         socket.receive(undefined);
+        if (!(head instanceof Error)) socket.unread(head.rest);
         if (head instanceof Error) {
           socket.destroy();
           reject(new InvalidHandshakeError(`malformed upgrade response: ${head.message}`));
@@ -90,16 +91,17 @@ export const framesTransport: Transport = async (request) => {
       { role: "client", maxMessageSize: settings.maxMessageSize },
     );
     const connection = new FramesConnection(opened, {
-      role: "client",
-      protocol: outcome.protocol,
-      extensions: outcome.extensions,
-      codec,
       maxFrameSize: settings.maxFrameSize,
       maxMessageSize: settings.maxMessageSize,
       writeBufferLimit: settings.writeBufferLimit,
       autoPong: request.autoPong,
       connectionError: (message) => new ConnectionError(message),
-    }, response.rest);
+    }, {
+      role: "client",
+      protocol: outcome.protocol,
+      extensions: outcome.extensions,
+      codec,
+    });
     const { status, statusText, headers } = response;
     return { connection, response: { status, statusText, headers } };
   };

@@ -37,8 +37,6 @@ const encoder = new TextEncoder();
 class BunConnection implements Connection {
   readonly secure: boolean;
   readonly protocol: string;
-  readonly extensions = "";
-  readonly canControlPings = true;
   #ws!: BunServerWebSocket;
   /** What the upgrade agreed, until the connection opens. */
   #acceptance: Acceptance | undefined;
@@ -53,6 +51,15 @@ class BunConnection implements Connection {
     this.secure = secure;
     this.#options = acceptance.options;
     this.protocol = acceptance.protocol;
+  }
+
+  // Getters rather than fields: the same for every connection, they take no room in each.
+  get extensions(): string {
+    return "";
+  }
+
+  get canControlPings(): boolean {
+    return true;
   }
 
   /** Bun opened the connection: the service takes it over. */

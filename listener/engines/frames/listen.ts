@@ -3,7 +3,18 @@ import { BunByteSocket } from "../../../connection/bun-socket.ts";
 import type { ByteSocket } from "../../../connection/byte-socket.ts";
 import { DenoByteSocket } from "../../../connection/deno-socket.ts";
 import { NodeByteSocket } from "../../../connection/node-socket.ts";
+import { WEBSOCKET_GUID } from "../../../frame/handshake.ts";
 import { serverTlsOptions, type ServerTlsSettings } from "../../../connection/tls-settings.ts";
+
+/** The `Sec-WebSocket-Accept` value for a client's key, as a runtime computes it best. */
+export type AcceptKey = (key: string) => string | Promise<string>;
+
+/**
+ * Bun hashes the key synchronously: no promise and no buffers per handshake, which leaves
+ * less garbage behind each connection accepted.
+ */
+export const acceptKeyBun: AcceptKey = (key) =>
+  bunRuntime().SHA1.hash(key + WEBSOCKET_GUID, "base64");
 
 /** A listening TCP socket that hands each accepted connection over as a {@link ByteSocket}. */
 export interface SocketServer {

@@ -4,9 +4,13 @@ import { computeAcceptKey } from "../../../frame/handshake.ts";
 import { type RequestHead, RequestHeadReader } from "../../http/request-head.ts";
 import { encodeClosingResponse, encodeResponseHead } from "../../http/response-head.ts";
 import type { Acceptance, Engine, FetchHandler, ServeOptions } from "../engine.ts";
-import type { ByteSocket } from "../../../connection/byte-socket.ts";
+import type { ByteReceiver, ByteSocket } from "../../../connection/byte-socket.ts";
 import { FramesConnection } from "../../../connection/frames-connection.ts";
-import type { SocketListen, SocketServer } from "./listen.ts";
+import { HandshakingSockets } from "./handshaking-sockets.ts";
+import type { AcceptKey, SocketListen, SocketServer } from "./listen.ts";
+
+/** Where a request that ran out of time sends what else it reads: nowhere. */
+const DROPPED: ByteReceiver = { data: () => true, closed: () => {} };
 
 /** What the frames engine passes as `env` with each request it reads. */
 class FramesExchange {
@@ -24,15 +28,22 @@ export class FramesEngine implements Engine {
   readonly controlFrames = true;
   readonly compression = true;
   readonly #listen: SocketListen;
+  readonly #acceptKey: AcceptKey;
   #server: SocketServer | undefined;
-  /** Sockets still in their HTTP phase, dropped when the listener stops. */
-  readonly #handshaking = new Set<ByteSocket>();
+  /** Sockets still in their HTTP phase, dropped when the listener stops; made by `serve`. */
+  #handshaking: HandshakingSockets<ByteSocket> | undefined;
 
-  constructor(listen: SocketListen) {
+  /** `acceptKey`: how the runtime hashes a client's key; the web's digest by default. */
+  constructor(listen: SocketListen, acceptKey: AcceptKey = computeAcceptKey) {
     this.#listen = listen;
+    this.#acceptKey = acceptKey;
   }
 
   async serve(fetch: FetchHandler, options: ServeOptions): Promise<number> {
+    this.#handshaking = new HandshakingSockets(
+      options.timeout * 1000,
+      (socket) => this.#timedOut(socket, options),
+    );
     this.#server = await this.#listen(
       { host: options.host, port: options.port },
       (socket) => this.#accept(socket, fetch, options),
@@ -51,8 +62,7 @@ export class FramesEngine implements Engine {
   stopAccepting(): Promise<void> {
     this.#server?.close();
     this.#server = undefined;
-    for (const socket of this.#handshaking) socket.destroy();
-    this.#handshaking.clear();
+    for (const socket of this.#handshaking?.clear() ?? []) socket.destroy();
     return Promise.resolve();
   }
 
@@ -61,17 +71,11 @@ export class FramesEngine implements Engine {
   }
 
   #accept(socket: ByteSocket, fetch: FetchHandler, options: ServeOptions): void {
-    this.#handshaking.add(socket);
+    const handshaking = this.#handshaking!;
+    handshaking.add(socket);
     const reader = new RequestHeadReader(options);
     const extra: Uint8Array[] = [];
     let done = false;
-    const timer = options.timeout > 0
-      ? setTimeout(() => {
-        done = true;
-        this.#respond(socket, new Response("request timed out", { status: 408 }), options)
-          .catch(() => socket.destroy());
-      }, options.timeout * 1000)
-      : undefined;
     socket.receive({
       data: (chunk) => {
         if (done) {
@@ -81,7 +85,7 @@ export class FramesEngine implements Engine {
         const result = reader.push(chunk);
         if (result === undefined) return;
         done = true;
-        clearTimeout(timer);
+        handshaking.requestRead(socket);
         socket.pause();
         const handled = "status" in result
           ? this.#respond(socket, new Response(result.message, { status: result.status }), options)
@@ -91,11 +95,15 @@ export class FramesEngine implements Engine {
           socket.destroy();
         });
       },
-      closed: () => {
-        clearTimeout(timer);
-        this.#handshaking.delete(socket);
-      },
+      closed: () => handshaking.delete(socket),
     });
+  }
+
+  /** The request did not arrive in time: 408, and whatever else it sends is dropped. */
+  #timedOut(socket: ByteSocket, options: ServeOptions): void {
+    socket.receive(DROPPED);
+    this.#respond(socket, new Response("request timed out", { status: 408 }), options)
+      .catch(() => socket.destroy());
   }
 
   async #exchange(
@@ -119,15 +127,20 @@ export class FramesEngine implements Engine {
     }
     const acceptance = exchange.acceptance;
     if (acceptance === undefined) return this.#respond(socket, response, options);
-    if (!this.#handshaking.delete(socket)) return;
-    await this.#open(socket, acceptance, concat(head.rest, extra));
+    if (!this.#handshaking?.delete(socket)) return;
+    // What came after the head is the connection's first frames: the socket keeps it for it.
+    socket.receive(undefined);
+    socket.unread(concat(head.rest, extra));
+    await this.#open(socket, acceptance);
   }
 
-  async #open(socket: ByteSocket, acceptance: Acceptance, leftover: Uint8Array): Promise<void> {
-    const headers = new Headers(acceptance.headers);
+  async #open(socket: ByteSocket, acceptance: Acceptance): Promise<void> {
+    // The listener made these headers for this response alone.
+    const headers = acceptance.headers;
     headers.set("upgrade", "websocket");
     headers.set("connection", "Upgrade");
-    headers.set("sec-websocket-accept", await computeAcceptKey(acceptance.key));
+    const accept = this.#acceptKey(acceptance.key);
+    headers.set("sec-websocket-accept", typeof accept === "string" ? accept : await accept);
     if (acceptance.protocol) headers.set("sec-websocket-protocol", acceptance.protocol);
     let codec: PerMessageDeflate | undefined;
     let extensions = "";
@@ -143,19 +156,18 @@ export class FramesEngine implements Engine {
       });
     }
     socket.write(encodeResponseHead(101, headers));
-    const connection = new FramesConnection(socket, {
-      ...acceptance.options,
+    const connection = new FramesConnection(socket, acceptance.options, {
       role: "server",
       protocol: acceptance.protocol,
       extensions,
       codec,
-    }, leftover);
+    });
     acceptance.open(connection);
     socket.resume();
   }
 
   async #respond(socket: ByteSocket, response: Response, options: ServeOptions): Promise<void> {
-    this.#handshaking.delete(socket);
+    this.#handshaking?.delete(socket);
     const headers = new Headers(options.responseHeaders);
     for (const [name, value] of response.headers) headers.set(name, value);
     const wire = await encodeClosingResponse(
