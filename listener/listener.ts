@@ -230,7 +230,7 @@ export class Listener {
     if (this.#requestedPort !== undefined) {
       const config = this.#config;
       try {
-        this.#port = await engine.serve((request, env) => this.#serve(request, env), {
+        this.#port = await engine.serve((request, env) => this.#app.fetch(request, env), {
           port: this.#requestedPort,
           host: config.host,
           timeout: config.timeout,
@@ -273,19 +273,6 @@ export class Listener {
     for (const connection of this.#connections) connection.terminate();
     await this.#engine?.close();
     this.#state = "stopped";
-  }
-
-  /**
-   * Every request to a listener that owns its port. An upgrade (always a GET) goes straight
-   * to the upgrade handler, since a Hono context made for each handshake is garbage every
-   * connection leaves behind; the app answers everything else, HEAD and errors as Hono does.
-   */
-  async #serve(request: Request, env: unknown): Promise<Response> {
-    if (request.method === "GET") {
-      const response = await handleUpgradeRequest(this.#host, request, env);
-      if (response !== undefined) return response;
-    }
-    return this.#app.fetch(request, env);
   }
 
   /** A request for a path no service is attached to: the `fetch` option's, else 404. */

@@ -129,20 +129,6 @@ export function refuse(host: UpgradeHost, refusal: Refusal): Response {
   return new Response(refusal.message, { status: refusal.status, headers });
 }
 
-/**
- * The path and query of a request's URL, which the `Request` has already parsed and
- * normalised: splitting its text spares a `URL` object per upgrade.
- */
-function splitUrl(url: string): { path: string; search: string } {
-  const start = url.indexOf("/", url.indexOf("//") + 2);
-  if (start < 0) return { path: "/", search: "" };
-  const fragment = url.indexOf("#", start);
-  const end = fragment < 0 ? url.length : fragment;
-  const query = url.indexOf("?", start);
-  if (query < 0 || query > end) return { path: url.slice(start, end), search: "" };
-  return { path: url.slice(start, query), search: url.slice(query, end) };
-}
-
 function isService(value: unknown): value is Service {
   return typeof value === "object" && value !== null && !(value instanceof Response);
 }
@@ -157,8 +143,8 @@ export async function handleUpgradeRequest(
   request: Request,
   env: unknown,
 ): Promise<Response | undefined> {
-  const { path, search } = splitUrl(request.url);
-  const match = host.routes.match(path);
+  const url = new URL(request.url);
+  const match = host.routes.match(url.pathname);
   if (match === undefined) return undefined;
   const engine = host.engine;
   if (engine === undefined) {
@@ -193,12 +179,9 @@ export async function handleUpgradeRequest(
   const responseHeaders = new Headers();
   let outcome: Service | Response;
   try {
-    let query: URLSearchParams | undefined;
     outcome = await upgrade(request, {
       params: match.params,
-      get query() {
-        return query ??= new URLSearchParams(search);
-      },
+      query: url.searchParams,
       headers: responseHeaders,
       path: match.route.path,
       auth,
