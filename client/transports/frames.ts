@@ -27,11 +27,11 @@ function readResponseHead(socket: ByteSocket): Promise<ResponseHead> {
         if (head === undefined) return;
         // The bytes after the head are frames: the socket keeps them for the connection.
         socket.receive(undefined);
-        if (!(head instanceof Error)) socket.unread(head.rest);
         if (head instanceof Error) {
           socket.destroy();
           reject(new InvalidHandshakeError(`malformed upgrade response: ${head.message}`));
         } else {
+          socket.unread(head.rest);
           resolve(head);
         }
       },
