@@ -44,7 +44,7 @@ export class BunByteSocket implements ByteSocket {
   /** Bytes Bun could not take yet, made for the first; `pending` counts them. */
   #queue: Uint8Array[] | undefined;
   #pending = 0;
-  /** Made for the first caller that has to wait. */
+  /** Made for the first caller of `drained()`: only writers the socket could not keep up with. */
   #drainWaiters: DrainWaiters | undefined;
   #ending = false;
   #closed = false;
@@ -130,8 +130,7 @@ export class BunByteSocket implements ByteSocket {
   }
 
   drained(): Promise<boolean> {
-    if (this.#closed || this.#pending === 0) return Promise.resolve(!this.#closed);
-    return (this.#drainWaiters ??= new DrainWaiters()).drained(this.#pending, false);
+    return (this.#drainWaiters ??= new DrainWaiters()).drained(this.#pending, this.#closed);
   }
 
   pause(): void {
