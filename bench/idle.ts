@@ -1,9 +1,13 @@
 /**
  * Memory per idle connection: opens N WebSocket connections (or, with `--raw`, plain TCP
  * connections) to a server in another process, lets them sit, and reports how much the
- * server's resident size grew per connection.
+ * server's resident size grew per connection: 2 s after the last one opened, and again
+ * once they have sat for `--hold` seconds. The first reading still holds what the
+ * handshakes left for the collector; the runtimes collect it on their own schedule while
+ * the connections sit (Bun within about 20 s, Deno within about 40 s), so the second is
+ * what an idle connection keeps.
  *
- *   bun bench/idle.ts --port 9090 --server-pid PID --connections 10000 [--raw]
+ *   bun bench/idle.ts --port 9090 --server-pid PID --connections 10000 [--hold 45] [--raw]
  */
 import { readFileSync } from "node:fs";
 import process from "node:process";
@@ -12,6 +16,7 @@ import { option } from "./option.ts";
 const port = Number(option("port", "9090"));
 const pid = Number(option("server-pid", "0"));
 const connections = Number(option("connections", "10000"));
+const holdSeconds = Number(option("hold", "45"));
 const raw = process.argv.includes("--raw");
 const BATCH = 250;
 
@@ -64,8 +69,9 @@ function open(): Promise<BunSocket> {
   });
 }
 
-const settle = () => new Promise((resolve) => setTimeout(resolve, 2000));
-await settle();
+const wait = (seconds: number) => new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+const JUST_OPENED_SECONDS = 2;
+await wait(JUST_OPENED_SECONDS);
 const before = residentBytes();
 const sockets: BunSocket[] = [];
 for (let opened = 0; opened < connections; opened += BATCH) {
@@ -73,10 +79,18 @@ for (let opened = 0; opened < connections; opened += BATCH) {
     ...await Promise.all(Array.from({ length: Math.min(BATCH, connections - opened) }, open)),
   );
 }
-await settle();
-const after = residentBytes();
+await wait(JUST_OPENED_SECONDS);
+const justOpened = residentBytes();
+await wait(Math.max(0, holdSeconds - JUST_OPENED_SECONDS));
+const settled = residentBytes();
 for (const socket of sockets) socket.end();
 console.log(
-  "RESULT " + JSON.stringify({ before, after, perConnection: (after - before) / connections }),
+  "RESULT " + JSON.stringify({
+    before,
+    justOpened,
+    settled,
+    perConnection: (settled - before) / connections,
+    perConnectionJustOpened: (justOpened - before) / connections,
+  }),
 );
 process.exit(0);
