@@ -354,11 +354,12 @@ const idleTable = [
     const base = idleBase[server.id];
     const own = idle.get(server.id)!;
     const against = base === undefined ? undefined : idle.get(base);
-    const settled = against === undefined
+    const times = against === undefined ? undefined : own.settled / against.settled;
+    const settled = times === undefined
       ? "-"
-      : `${(own.settled / against.settled).toFixed(2)}x ${
-        own.settled / against.settled <= 1.5 ? "met" : "**not met**"
-      } (vs ${SERVERS.find((s) => s.id === base)!.label})`;
+      : `${times.toFixed(2)}x ${times <= 1.5 ? "met" : "**not met**"} (vs ${
+        SERVERS.find((s) => s.id === base)!.label
+      })`;
     const justOpened = against === undefined
       ? "-"
       : `${(own.justOpened / against.justOpened).toFixed(2)}x`;
