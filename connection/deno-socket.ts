@@ -6,6 +6,7 @@ import {
   Inbox,
   writeOwned,
 } from "./byte-socket.ts";
+import { ReadBuffer } from "./read-buffer.ts";
 
 /** The part of `Deno.Conn` this adapter uses. */
 export interface DenoConn {
@@ -14,14 +15,6 @@ export interface DenoConn {
   close(): void;
 }
 
-/**
- * Read buffers start small, so that an idle connection holds little memory, and grow
- * fourfold (up to the largest size) each time a read fills the room it was given.
- */
-const FIRST_READ_BUFFER_SIZE = 4 * 1024;
-const LARGEST_READ_BUFFER_SIZE = 64 * 1024;
-/** A read buffer with less than this share of its size left is replaced rather than read into. */
-const MIN_READ_ROOM_SHARE = 4;
 /** Queued chunks up to this size are merged into one write; larger ones go alone. */
 const COALESCE_LIMIT = 64 * 1024;
 
@@ -59,10 +52,9 @@ function giveBack(written: Uint8Array): void {
 }
 
 /**
- * A `Deno.Conn` as a {@link ByteSocket}. One read is in flight at a time, into the unused
- * tail of a buffer of 4 to 64 KiB: a chunk its receiver kept is never overwritten, one it
- * kept nothing of is read over again (a new buffer costs V8 more than copying what is kept).
- * One write is in flight at a time, and frames queued meanwhile are merged into the next.
+ * A `Deno.Conn` as a {@link ByteSocket}. One read is in flight at a time, into a
+ * {@link ReadBuffer} of 4 to 64 KiB. One write is in flight at a time, and frames queued
+ * meanwhile are merged into the next.
  */
 export class DenoByteSocket implements ByteSocket {
   readonly secure: boolean;
@@ -146,23 +138,15 @@ export class DenoByteSocket implements ByteSocket {
   }
 
   async #readLoop(): Promise<void> {
-    let size = FIRST_READ_BUFFER_SIZE;
-    let buffer = new Uint8Array(size);
-    let used = 0;
+    const buffer = new ReadBuffer();
     try {
       while (!this.#closed) {
         if (this.#paused) await new Promise<void>((resolve) => this.#resumeReading = resolve);
         if (this.#closed) break;
-        if (buffer.length - used < size / MIN_READ_ROOM_SHARE) {
-          buffer = new Uint8Array(size);
-          used = 0;
-        }
-        const room = buffer.length - used;
-        const count = await this.#conn.read(used === 0 ? buffer : buffer.subarray(used));
+        const count = await this.#conn.read(buffer.room());
         if (count === null) break;
-        if (count === room && size < LARGEST_READ_BUFFER_SIZE) size *= 4;
-        // A chunk its receiver kept nothing of is read over again; a kept one stays as it is.
-        if (!this.#inbox.data(buffer.subarray(used, used + count))) used += count;
+        const chunk = buffer.filled(count);
+        if (!this.#inbox.data(chunk)) buffer.keep(count);
       }
     } catch {
       // A reset or a close from our side ends reading the same way as end of stream.

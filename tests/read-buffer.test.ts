@@ -1,0 +1,57 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import {
+  FIRST_READ_BUFFER_SIZE,
+  LARGEST_READ_BUFFER_SIZE,
+  ReadBuffer,
+} from "../connection/read-buffer.ts";
+
+/** Reads `count` bytes of `value` into the buffer's room, as a socket read would. */
+function read(buffer: ReadBuffer, count: number, value = 1): Uint8Array {
+  buffer.room().fill(value, 0, count);
+  return buffer.filled(count);
+}
+
+test("read buffer: grows fourfold each time a read fills its room, up to 64 KiB", () => {
+  const buffer = new ReadBuffer();
+  assert.equal(buffer.room().length, FIRST_READ_BUFFER_SIZE);
+  read(buffer, FIRST_READ_BUFFER_SIZE);
+  assert.equal(buffer.room().length, 4 * FIRST_READ_BUFFER_SIZE);
+  read(buffer, 4 * FIRST_READ_BUFFER_SIZE);
+  assert.equal(buffer.room().length, LARGEST_READ_BUFFER_SIZE);
+  read(buffer, LARGEST_READ_BUFFER_SIZE);
+  assert.equal(buffer.room().length, LARGEST_READ_BUFFER_SIZE);
+});
+
+test("read buffer: a kept chunk is never read over; one not kept is", () => {
+  const buffer = new ReadBuffer();
+  const kept = read(buffer, 100, 7);
+  buffer.keep(100);
+  const next = buffer.room();
+  assert.equal(next.buffer, kept.buffer);
+  assert.equal(next.byteOffset, kept.byteOffset + 100);
+  const dropped = read(buffer, 50, 9);
+  assert.deepEqual(kept, new Uint8Array(100).fill(7));
+  assert.equal(buffer.room().byteOffset, dropped.byteOffset, "read over again");
+  // Once less than a quarter of the buffer is left, the next read gets a new one.
+  const rest = FIRST_READ_BUFFER_SIZE - 100 - FIRST_READ_BUFFER_SIZE / 4 + 1;
+  read(buffer, rest);
+  buffer.keep(rest);
+  const fresh = buffer.room();
+  assert.notEqual(fresh.buffer, kept.buffer);
+  assert.equal(fresh.length, FIRST_READ_BUFFER_SIZE);
+});
+
+test("read buffer: shrinks fourfold after four small reads in a row, back to 4 KiB", () => {
+  const buffer = new ReadBuffer();
+  read(buffer, FIRST_READ_BUFFER_SIZE);
+  read(buffer, 4 * FIRST_READ_BUFFER_SIZE);
+  for (let i = 0; i < 3; i++) read(buffer, 10);
+  read(buffer, LARGEST_READ_BUFFER_SIZE / 4, 1); // not small: the count starts over
+  for (let i = 0; i < 3; i++) read(buffer, 10);
+  assert.equal(buffer.room().length, LARGEST_READ_BUFFER_SIZE);
+  read(buffer, 10);
+  assert.equal(buffer.room().length, 4 * FIRST_READ_BUFFER_SIZE);
+  for (let i = 0; i < 8; i++) read(buffer, 10);
+  assert.equal(buffer.room().length, FIRST_READ_BUFFER_SIZE);
+});
