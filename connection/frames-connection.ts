@@ -5,6 +5,7 @@ import { Opcode } from "../frame/opcode.ts";
 import { type FrameHandler, FrameParser } from "../frame/parser.ts";
 import {
   encodeFrame,
+  encodeInHeaderRoom,
   forEachFragment,
   frameHeaderLength,
   textFrameRoom,
@@ -337,6 +338,10 @@ export class FramesConnection implements Connection, ByteReceiver {
   #sendFrames(opcode: number, payload: Uint8Array, compressed: boolean): Promise<void> {
     const maxFrameSize = this.#options.maxFrameSize;
     return this.#enqueue(payload.length, () => {
+      if (!this.#masked && payload.length <= maxFrameSize) {
+        const frame = encodeInHeaderRoom(opcode, payload);
+        if (frame !== undefined) return this.#socket.write(frame);
+      }
       let flushed = true;
       forEachFragment(opcode, payload, maxFrameSize, compressed, (kind, piece, fin, rsv1) => {
         flushed = this.#write(kind, piece, fin, rsv1);

@@ -55,7 +55,11 @@ export class Caller {
     return this.#writable() ?? this.#link.sendText(text);
   }
 
-  /** Sends a binary message with exactly the bytes of `data`. */
+  /**
+   * Sends a binary message with exactly the bytes of `data`. A received payload sent on as it
+   * is may go out without a copy (see the README's "Backpressure"): change it only once this
+   * resolves.
+   */
   writeBinaryMessage(data: BinaryInput): Promise<void> {
     const bytes = binaryArgument("writeBinaryMessage", data);
     if (bytes instanceof TypeError) return Promise.reject(bytes);

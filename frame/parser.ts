@@ -1,6 +1,7 @@
 import { ByteAccumulator, copyBytes, SLAB_LIMIT, VIEW_COPY_LIMIT } from "./bytes.ts";
 import { CloseCode, decodeClosePayload } from "./close.ts";
 import { FrameError } from "./errors.ts";
+import { HEADER_ROOM_MIN, offerHeaderRoom } from "./header-room.ts";
 import { readLimit } from "./limits.ts";
 import { applyMask } from "./mask.ts";
 import { isControlOpcode, isKnownOpcode, Opcode } from "./opcode.ts";
@@ -356,7 +357,10 @@ export class FrameParser {
       return stop;
     }
     if (complete && read === 0 && this.#fin && this.#opcode !== Opcode.Continuation) {
-      this.#completeFrame(this.#whole(chunk, position, stop));
+      // A header parsed in pieces ends fewer than its length into this chunk.
+      const headerBefore = this.#masked && position >= this.#headerLength &&
+        take > HEADER_ROOM_MIN;
+      this.#completeFrame(this.#whole(chunk, position, stop), headerBefore);
       return stop;
     }
     const piece = chunk.subarray(position, stop);
@@ -383,7 +387,7 @@ export class FrameParser {
    * (a control frame, an empty frame, or an unfragmented message that arrived in one
    * chunk); otherwise the payload went to the message accumulator.
    */
-  #completeFrame(whole: Uint8Array | undefined): void {
+  #completeFrame(whole: Uint8Array | undefined, headerBefore = false): void {
     this.#state = READING_HEADER;
     const opcode = this.#opcode;
     if (isControlOpcode(opcode)) {
@@ -404,7 +408,9 @@ export class FrameParser {
     if (this.#messageCompressed) {
       this.#handler.compressed(messageOpcode === Opcode.Text, this.#kept(data, whole));
     } else if (messageOpcode === Opcode.Binary) {
-      this.#handler.binary(this.#kept(data, whole));
+      const payload = this.#kept(data, whole);
+      if (headerBefore && payload === whole) offerHeaderRoom(payload);
+      this.#handler.binary(payload);
     } else {
       const text = this.#utf8 === undefined || this.#utf8.complete ? decodeUtf8(data) : undefined;
       if (text === undefined) {

@@ -1,4 +1,5 @@
 import { allocateBytes, releaseUnused } from "./bytes.ts";
+import { takeHeaderRoom } from "./header-room.ts";
 import { applyMask } from "./mask.ts";
 import { Opcode } from "./opcode.ts";
 
@@ -95,6 +96,23 @@ export function encodeFrame(
 ): Uint8Array {
   const frame = allocateBytes(frameHeaderLength(payload.length, masked) + payload.length);
   writeFrame(frame, opcode, payload, masked, fin, rsv1);
+  return frame;
+}
+
+/**
+ * A final unmasked frame of `payload` built around it, with the header written into the
+ * room the parser offered in front of it (see `offerHeaderRoom`); undefined when `payload`
+ * has no such room. The frame shares `payload`'s memory.
+ */
+export function encodeInHeaderRoom(opcode: number, payload: Uint8Array): Uint8Array | undefined {
+  if (!takeHeaderRoom(payload)) return undefined;
+  const headerLength = frameHeaderLength(payload.length, false);
+  const frame = new Uint8Array(
+    payload.buffer,
+    payload.byteOffset - headerLength,
+    headerLength + payload.length,
+  );
+  writeHeader(frame, 0, opcode, payload.length, false, true, false);
   return frame;
 }
 

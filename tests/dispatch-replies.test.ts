@@ -403,3 +403,36 @@ test("signal: its promise settles on fire, whether asked for before or after", a
   assert.equal(madeAfter.fired, true);
   await madeAfter.promise;
 });
+
+test("frames: a payload sent back as it arrived goes out from the memory it arrived in", async () => {
+  const payload = Uint8Array.from({ length: 16 * 1024 }, (_, i) => (i * 7) & 0xff);
+  // The reply's header, 0x82 126 and the length 16 KiB, over the end of the client's header.
+  const replyHeader = [0x82, 126, 0x40, 0].join();
+  const inPlace: boolean[] = [];
+  const listener = await serve("frames", "/ws", {
+    onBinaryMessage: async (caller: Caller, data: Uint8Array) => {
+      await caller.writeBinaryMessage(data);
+      const front = data.byteOffset >= 4
+        ? new Uint8Array(data.buffer, data.byteOffset - 4, 4).join()
+        : "";
+      inPlace.push(front === replyHeader);
+      // The room was used: these go out from copies, and say the same.
+      await caller.writeBinaryMessage(data);
+      return data;
+    },
+  });
+  try {
+    const { client } = await RawPeer.upgrade(listener.port, "/ws");
+    for (let message = 0; message < 6; message++) {
+      client.write(clientFrame(Opcode.Binary, payload));
+      for (let reply = 0; reply < 3; reply++) {
+        assert.deepEqual(await client.next(), { type: "binary", data: payload });
+      }
+    }
+    // The first messages arrive in pieces while the Deno socket's read buffer grows to 64 KiB.
+    assert.deepEqual(inPlace.slice(-3), [true, true, true]);
+    client.destroy();
+  } finally {
+    await listener.immediateStop();
+  }
+});

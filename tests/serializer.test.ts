@@ -7,11 +7,14 @@ import {
   encodeFrameHeader,
   encodeTextFrame,
   frameHeaderLength,
+  FrameParser,
   isValidUtf8,
   Opcode,
   toBytes,
 } from "../mod.ts";
-import { record } from "./support.ts";
+import { HEADER_ROOM_MIN } from "../frame/header-room.ts";
+import { encodeInHeaderRoom } from "../frame/serializer.ts";
+import { handlerWith, record } from "./support.ts";
 
 function bytesOf(length: number): Uint8Array {
   return Uint8Array.from({ length }, (_, i) => (i * 13 + 5) & 0xff);
@@ -168,4 +171,62 @@ test("mask: 32-bit masking equals byte-wise XOR at every alignment, length and p
       }
     }
   }
+});
+
+/** The binary payloads a parser of `role` hands out for `chunks`, pushed in turn. */
+function payloadsOf(role: "server" | "client", chunks: Uint8Array[]): Uint8Array[] {
+  const payloads: Uint8Array[] = [];
+  const parser = new FrameParser({ role }, handlerWith({ binary: (data) => payloads.push(data) }));
+  for (const chunk of chunks) parser.push(chunk);
+  return payloads;
+}
+
+test("header room: a client's payload that arrived whole is framed in place, once", () => {
+  for (const length of [HEADER_ROOM_MIN + 1, 16 * 1024, 70000]) {
+    const payload = bytesOf(length);
+    const [received] = payloadsOf("server", [encodeFrame(Opcode.Binary, payload, true)]);
+    const frame = encodeInHeaderRoom(Opcode.Binary, received);
+    assert.ok(frame !== undefined, `room for ${length} bytes`);
+    assert.equal(frame.buffer, received.buffer);
+    assert.equal(frame.byteOffset + frameHeaderLength(length, false), received.byteOffset);
+    assert.deepEqual(frame, encodeFrame(Opcode.Binary, payload, false));
+    assert.deepEqual(received, payload, "the payload itself is untouched");
+    assert.equal(encodeInHeaderRoom(Opcode.Binary, received), undefined, "the room is used once");
+  }
+});
+
+test("header room: none for a split header, a fragment, a small payload, a server's frame or a stale payload", () => {
+  const payload = bytesOf(HEADER_ROOM_MIN + 100);
+  const small = bytesOf(HEADER_ROOM_MIN);
+  const frame = encodeFrame(Opcode.Binary, payload, true);
+  const cases: Array<[string, "server" | "client", Uint8Array[], Uint8Array]> = [
+    ["header split across chunks", "server", [frame.slice(0, 3), frame.slice(3)], payload],
+    ["payload split across chunks", "server", [frame.slice(0, 100), frame.slice(100)], payload],
+    [
+      "fragmented message",
+      "server",
+      encodeFragments(Opcode.Binary, payload, HEADER_ROOM_MIN + 50, true),
+      payload,
+    ],
+    [
+      "payload of HEADER_ROOM_MIN bytes",
+      "server",
+      [encodeFrame(Opcode.Binary, small, true)],
+      small,
+    ],
+    ["frame from a server", "client", [encodeFrame(Opcode.Binary, payload, false)], payload],
+  ];
+  for (const [name, role, chunks, expected] of cases) {
+    const [received] = payloadsOf(role, chunks);
+    assert.deepEqual(received, expected, name);
+    assert.equal(encodeInHeaderRoom(Opcode.Binary, received), undefined, name);
+  }
+  const [first] = payloadsOf("server", [encodeFrame(Opcode.Binary, payload, true)]);
+  const [second] = payloadsOf("server", [encodeFrame(Opcode.Binary, payload, true)]);
+  assert.equal(
+    encodeInHeaderRoom(Opcode.Binary, first),
+    undefined,
+    "a later payload took the room",
+  );
+  assert.ok(encodeInHeaderRoom(Opcode.Binary, second) !== undefined);
 });
