@@ -302,7 +302,9 @@ const percent = (value: number | undefined) =>
   value === undefined ? "-" : `${(value * 100).toFixed(0)}%`;
 
 const echoTable = [
-  `| server | ${PAYLOADS.map((p) => `${p} B msg/s (p99 ms, server CPU)`).join(" | ")} |`,
+  `| server | ${
+    PAYLOADS.map((p) => `${p} B msg/s (p99 ms, server / load generator CPU)`).join(" | ")
+  } |`,
   `| --- | ${PAYLOADS.map(() => "---").join(" | ")} |`,
   ...SERVERS.filter((s) => results.has(s.id)).map((server) =>
     `| ${server.label} | ${
@@ -310,7 +312,7 @@ const echoTable = [
         const r = results.get(server.id)!.get(payload)!;
         return `${Math.round(r.messagesPerSecond)} (${r.p99.toFixed(2)}, ${
           (r.serverCpu * 100).toFixed(0)
-        }%)`;
+        }% / ${(r.loaderCpu * 100).toFixed(0)}%)`;
       }).join(" | ")
     } |`
   ),
@@ -424,7 +426,9 @@ pre-masked frames and no allocation per message. ${
       : "Server and load generator share the machine's cores (no `taskset`)."
   } Each figure is the median of ${ROUNDS} rounds (every server once per round). Server CPU is the
 server process's CPU time over the measured seconds (100% = one core): a server near 100% is
-saturated, so each rate is that server's ceiling on one core, not the load generator's.
+saturated, so each rate is that server's ceiling on one core, not the load generator's. The load
+generator's own CPU is given beside it: where it nears 100% too, the load generator sets part of
+the pace and the rate understates the server.
 
 ${echoTable}
 
