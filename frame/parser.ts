@@ -385,7 +385,8 @@ export class FrameParser {
   /**
    * Ends the current frame. `whole` is the entire payload when it is at hand in one piece
    * (a control frame, an empty frame, or an unfragmented message that arrived in one
-   * chunk); otherwise the payload went to the message accumulator.
+   * chunk); otherwise the payload went to the message accumulator. `headerBefore`: the
+   * frame's own header lies just before `whole` in its chunk (see `offerHeaderRoom`).
    */
   #completeFrame(whole: Uint8Array | undefined, headerBefore = false): void {
     this.#state = READING_HEADER;
