@@ -404,18 +404,22 @@ test("signal: its promise settles on fire, whether asked for before or after", a
   await madeAfter.promise;
 });
 
+/**
+ * Whether a reply of the 16 KiB `data` went out from the memory it arrived in: the reply's
+ * header (0x82, 126 and the length) then lies over the end of the client's header in front of it.
+ */
+function repliedInPlace(data: Uint8Array): boolean {
+  return data.byteOffset >= 4 &&
+    new Uint8Array(data.buffer, data.byteOffset - 4, 4).join() === [0x82, 126, 0x40, 0].join();
+}
+
 test("frames: a payload sent back as it arrived goes out from the memory it arrived in", async () => {
   const payload = Uint8Array.from({ length: 16 * 1024 }, (_, i) => (i * 7) & 0xff);
-  // The reply's header, 0x82 126 and the length 16 KiB, over the end of the client's header.
-  const replyHeader = [0x82, 126, 0x40, 0].join();
   const inPlace: boolean[] = [];
   const listener = await serve("frames", "/ws", {
     onBinaryMessage: async (caller: Caller, data: Uint8Array) => {
       await caller.writeBinaryMessage(data);
-      const front = data.byteOffset >= 4
-        ? new Uint8Array(data.buffer, data.byteOffset - 4, 4).join()
-        : "";
-      inPlace.push(front === replyHeader);
+      inPlace.push(repliedInPlace(data));
       // The room was used: these go out from copies, and say the same.
       await caller.writeBinaryMessage(data);
       return data;
@@ -432,6 +436,36 @@ test("frames: a payload sent back as it arrived goes out from the memory it arri
     // The first messages arrive in pieces while the Deno socket's read buffer grows to 64 KiB.
     assert.deepEqual(inPlace.slice(-3), [true, true, true]);
     client.destroy();
+  } finally {
+    await listener.immediateStop();
+  }
+});
+
+test("frames: a payload relayed to another connection goes out from the memory it arrived in", async () => {
+  const payload = Uint8Array.from({ length: 16 * 1024 }, (_, i) => (i * 5) & 0xff);
+  const inPlace: boolean[] = [];
+  const callers: Caller[] = [];
+  const bothOpen = deferred();
+  const listener = await serve("frames", "/ws", {
+    onOpen: (caller: Caller) => {
+      if (callers.push(caller) === 2) bothOpen.resolve();
+    },
+    onBinaryMessage: async (caller: Caller, data: Uint8Array) => {
+      for (const other of callers) if (other !== caller) await other.writeBinaryMessage(data);
+      inPlace.push(repliedInPlace(data));
+    },
+  });
+  try {
+    const sender = (await RawPeer.upgrade(listener.port, "/ws")).client;
+    const receiver = (await RawPeer.upgrade(listener.port, "/ws")).client;
+    await within(bothOpen.promise, "both connections to open");
+    for (let message = 0; message < 6; message++) {
+      sender.write(clientFrame(Opcode.Binary, payload));
+      assert.deepEqual(await receiver.next(), { type: "binary", data: payload });
+    }
+    assert.deepEqual(inPlace.slice(-3), [true, true, true]);
+    sender.destroy();
+    receiver.destroy();
   } finally {
     await listener.immediateStop();
   }
