@@ -149,6 +149,19 @@ interface RobustCase {
   run(): Promise<Outcome>;
 }
 
+/**
+ * The payload of a compressed message that inflates to 64 MiB of zeros, as permessage-deflate
+ * sends it (sync-flushed, without the final empty block's four bytes). Made once, before the
+ * cases that send it take their first reading of the resident size, so that the 64 MiB it is
+ * made from does not count against the server.
+ */
+let bombPayload: Uint8Array | undefined;
+function inflationBomb(): Uint8Array {
+  return bombPayload ??= deflateRawSync(new Uint8Array(64 * MiB), {
+    finishFlush: constants.Z_SYNC_FLUSH,
+  }).subarray(0, -4);
+}
+
 async function runCases(cases: RobustCase[]): Promise<CaseResult[]> {
   const results: CaseResult[] = [];
   for (const robust of cases) {
@@ -180,6 +193,7 @@ async function runCases(cases: RobustCase[]): Promise<CaseResult[]> {
 /** The cases against our listener on `engine`. */
 function serverCases(port: number, engine: EngineName, scale: Scale): RobustCase[] {
   const tiny = scale.roundTrips >= 1000 ? 1_000_000 : 100_000;
+  const bomb = inflationBomb();
   return [
     {
       id: "R.1",
@@ -300,10 +314,7 @@ function serverCases(port: number, engine: EngineName, scale: Scale): RobustCase
             detail: "the deno engine does not compress",
           });
         }
-        const bomb = deflateRawSync(new Uint8Array(64 * MiB), {
-          finishFlush: constants.Z_SYNC_FLUSH,
-        });
-        const bytes = frame({ opcode: 2, rsv: 4, payload: bomb.subarray(0, -4) });
+        const bytes = frame({ opcode: 2, rsv: 4, payload: bomb });
         return failure(port, bytes, [1009], "permessage-deflate");
       },
     },
@@ -364,6 +375,7 @@ function serverCases(port: number, engine: EngineName, scale: Scale): RobustCase
 /** The cases against our client, fed by a raw suite server. */
 function clientCases(scale: Scale): RobustCase[] {
   const tiny = scale.roundTrips >= 1000 ? 1_000_000 : 100_000;
+  const bomb = inflationBomb();
   /** Connects our client to a raw server that answers the upgrade with `response`. */
   const handshake = async (response: string) => {
     const { createServer } = await import("node:net");
@@ -492,11 +504,8 @@ function clientCases(scale: Scale): RobustCase[] {
       title: "a compressed message that inflates to 64 MiB (limit 32 MiB)",
       memory: 96 * MiB,
       run() {
-        const bomb = deflateRawSync(new Uint8Array(64 * MiB), {
-          finishFlush: constants.Z_SYNC_FLUSH,
-        });
         return fed(
-          frame({ opcode: 2, rsv: 4, payload: bomb.subarray(0, -4), mask: false }),
+          frame({ opcode: 2, rsv: 4, payload: bomb, mask: false }),
           [1009],
           true,
         );
