@@ -1,6 +1,13 @@
 import type { FrameError } from "../frame/errors.ts";
 
 /**
+ * What every engine's send returns when its bytes were handed to the socket at once: one
+ * shared, settled promise, so that a caller can tell by identity that there is nothing to
+ * wait for, and skip a promise and a turn of the microtask queue per message.
+ */
+export const SENT: Promise<void> = Promise.resolve();
+
+/**
  * What an engine reports about one WebSocket connection, in wire order. Messages, the
  * peer's close and protocol failures keep their order; a receiver that handles them one at
  * a time can answer earlier messages before it acts on a later failure.
@@ -33,7 +40,10 @@ export interface Connection {
   readonly canControlPings: boolean;
   /** Starts delivering events; nothing is read from the peer before this is called. */
   listen(events: ConnectionEvents): void;
-  /** Each send resolves once its bytes are handed to the socket, in call order. */
+  /**
+   * Each send resolves once its bytes are handed to the socket, in call order; it returns
+   * {@link SENT} when they were handed over at once.
+   */
   sendText(text: string): Promise<void>;
   sendBinary(data: Uint8Array): Promise<void>;
   ping(data: Uint8Array): Promise<void>;

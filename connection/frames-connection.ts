@@ -13,12 +13,16 @@ import {
   writeTextFrame,
 } from "../frame/serializer.ts";
 import { decodeUtf8 } from "../frame/utf8.ts";
-import type { Connection, ConnectionEvents, ConnectionOptions } from "./connection.ts";
+import {
+  type Connection,
+  type ConnectionEvents,
+  type ConnectionOptions,
+  SENT,
+} from "./connection.ts";
 import type { ByteReceiver, ByteSocket } from "./byte-socket.ts";
 
 /** Messages shorter than this go out uncompressed: deflating them costs more than it saves. */
 const COMPRESSION_THRESHOLD = 64;
-const RESOLVED = Promise.resolve();
 const encoder = new TextEncoder();
 
 /** Bits of a connection's closing state. */
@@ -259,7 +263,7 @@ export class FramesConnection implements Connection, ByteReceiver {
   }
 
   close(code: number | undefined, reason: string): Promise<void> {
-    if (this.#closeSent || this.#ended) return RESOLVED;
+    if (this.#closeSent || this.#ended) return SENT;
     this.#closing |= CLOSE_SENT;
     const frame = encodeFrame(Opcode.Close, encodeClosePayload(code, reason), this.#masked);
     const send = () => {
@@ -351,7 +355,7 @@ export class FramesConnection implements Connection, ByteReceiver {
   }
 
   #after(write: () => Promise<void>): Promise<void> {
-    const previous = this.#outbound ?? RESOLVED;
+    const previous = this.#outbound ?? SENT;
     const written = previous.then(write);
     const settled: Promise<void> = written.then(
       () => this.#settle(settled),
@@ -398,7 +402,7 @@ export class FramesConnection implements Connection, ByteReceiver {
           "the peer is not reading; the connection was dropped",
       ));
     }
-    if (write()) return RESOLVED;
+    if (write()) return SENT;
     return socket.drained().then((sent) => {
       if (!sent) {
         throw this.#options.connectionError("the connection closed before the message was sent");

@@ -1,3 +1,4 @@
+import { SENT } from "../connection/connection.ts";
 import { CloseCode } from "../frame/close.ts";
 import { fitReason } from "./close-reason.ts";
 import { toError } from "./errors.ts";
@@ -55,13 +56,23 @@ export class ReplyWriter {
     if (mode === "silent" || !target.writable()) return;
     switch (reply.kind) {
       case "text":
-        return target.sendText(reply.text).catch((error) => target.report(error));
+        return this.#settled(target.sendText(reply.text));
       case "binary":
-        return (mode === "pong" ? target.pong(reply.data) : target.sendBinary(reply.data))
-          .catch((error) => target.report(error));
+        return this.#settled(
+          mode === "pong" ? target.pong(reply.data) : target.sendBinary(reply.data),
+        );
       case "stream":
         return this.#stream(reply.source, requestId);
     }
+  }
+
+  /**
+   * Nothing to wait for when the bytes went out at once; otherwise a promise that settles
+   * once they are written, or once `onError` has heard why they could not be.
+   */
+  #settled(sent: Promise<void>): Promise<unknown> | undefined {
+    if (sent === SENT) return undefined;
+    return sent.catch((error) => this.#target.report(error));
   }
 
   /** What a returned value sends, with the request's stream id when it has one. */

@@ -12,6 +12,11 @@ const STARTED = 1;
 const RUNNING = 2;
 const BACKLOGGED = 4;
 
+/** Tasks handle the service's errors themselves; this guard keeps the process alive. */
+function reportTaskError(error: unknown): void {
+  console.error("[tether] dispatcher error:", error);
+}
+
 /** Hears when a queue's work piles up and when it has drained again. */
 export interface BacklogListener {
   backlogChanged(backlogged: boolean): void;
@@ -55,12 +60,12 @@ export class TaskQueue {
     this.#state |= STARTED;
     if (this.#running) return;
     const first = this.#next();
-    if (first !== undefined) void this.#run(first);
+    if (first !== undefined) this.#run(first);
   }
 
   push(task: Task): void {
     if ((this.#state & (STARTED | RUNNING)) === STARTED) {
-      void this.#run(task);
+      this.#run(task);
       return;
     }
     (this.#waiting ??= []).push(task);
@@ -84,21 +89,45 @@ export class TaskQueue {
     return task;
   }
 
-  async #run(first: Task): Promise<void> {
+  /**
+   * Runs tasks in order for as long as they finish synchronously, with no promise of its
+   * own; the first task that returns a promise hands the rest over to {@link #resumeAfter}.
+   */
+  #run(first: Task): void {
     this.#state |= RUNNING;
     for (let task: Task | undefined = first; task !== undefined; task = this.#next()) {
+      let result: unknown;
       try {
-        const result = task();
-        if (isThenable(result)) await result;
+        result = task();
       } catch (error) {
-        // Tasks handle the service's errors themselves; this guard keeps the process alive.
-        console.error("[tether] dispatcher error:", error);
+        reportTaskError(error);
       }
-      if (this.#backlogged && this.#waitingCount <= CLEARED_AT) {
-        this.#state &= ~BACKLOGGED;
-        this.#listener.backlogChanged(false);
+      if (isThenable(result)) {
+        void this.#resumeAfter(result);
+        return;
       }
+      this.#checkBacklog();
     }
     this.#state &= ~RUNNING;
+  }
+
+  /** Holds the queue until `pending` settles, then runs what waited meanwhile. */
+  async #resumeAfter(pending: PromiseLike<unknown>): Promise<void> {
+    try {
+      await pending;
+    } catch (error) {
+      reportTaskError(error);
+    }
+    this.#checkBacklog();
+    const next = this.#next();
+    if (next === undefined) this.#state &= ~RUNNING;
+    else this.#run(next);
+  }
+
+  #checkBacklog(): void {
+    if (this.#backlogged && this.#waitingCount <= CLEARED_AT) {
+      this.#state &= ~BACKLOGGED;
+      this.#listener.backlogChanged(false);
+    }
   }
 }

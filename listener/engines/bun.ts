@@ -6,15 +6,15 @@ import {
   type BunServeTls,
   type BunWebSocketHandler,
 } from "../../connection/bun-api.ts";
-import type {
-  Connection,
-  ConnectionEvents,
-  ConnectionOptions,
+import {
+  type Connection,
+  type ConnectionEvents,
+  type ConnectionOptions,
+  SENT,
 } from "../../connection/connection.ts";
 import { serverTlsOptions, type ServerTlsSettings } from "../../connection/tls-settings.ts";
 import type { Acceptance, Engine, FetchHandler, ServeOptions } from "./engine.ts";
 
-const RESOLVED = Promise.resolve();
 // OpenSSL's (and BoringSSL's) SSL_OP_NO_TLSv1, _TLSv1_1, _TLSv1_2 and _TLSv1_3.
 const NO_TLS_1_0 = 0x04000000;
 const NO_TLS_1_1 = 0x10000000;
@@ -115,26 +115,26 @@ class BunConnection implements Connection {
   }
 
   sendText(text: string): Promise<void> {
-    return this.#sent(() => this.#ws.send(text), text.length);
+    return this.#refused() ?? this.#sent(this.#ws.send(text), text.length);
   }
 
   sendBinary(data: Uint8Array): Promise<void> {
-    return this.#sent(() => this.#ws.send(data), data.length);
+    return this.#refused() ?? this.#sent(this.#ws.send(data), data.length);
   }
 
   ping(data: Uint8Array): Promise<void> {
     if (data.length > 125) return Promise.reject(new RangeError("ping payload over 125 bytes"));
-    return this.#sent(() => this.#ws.ping(data), data.length);
+    return this.#refused() ?? this.#sent(this.#ws.ping(data), data.length);
   }
 
   pong(data: Uint8Array): Promise<void> {
     if (data.length > 125) return Promise.reject(new RangeError("pong payload over 125 bytes"));
-    return this.#sent(() => this.#ws.pong(data), data.length);
+    return this.#refused() ?? this.#sent(this.#ws.pong(data), data.length);
   }
 
   close(code: number | undefined, reason: string): Promise<void> {
     if (!this.#ended) this.#ws.close(code, reason);
-    return RESOLVED;
+    return SENT;
   }
 
   fail(code: number, reason: string): void {
@@ -155,22 +155,31 @@ class BunConnection implements Connection {
     );
   }
 
-  /** Bun answers -1 when the message was queued behind backpressure, 0 when it was dropped. */
-  /** Sends through Bun, which reports the payload bytes sent (so 0 for an empty one). */
-  #sent(send: () => number, size: number): Promise<void> {
+  /**
+   * Why a send may not go ahead, as the promise it returns; undefined when it may. Bun
+   * buffers only past a send that reported backpressure, which leaves a drain waiter behind,
+   * so the buffered amount is asked for only then.
+   */
+  #refused(): Promise<void> | undefined {
     if (this.#ended) {
       return Promise.reject(this.#options.connectionError("Connection already closed"));
     }
+    if (this.#drainWaiters === undefined) return undefined;
     const limit = this.#options.writeBufferLimit;
-    if (this.#ws.getBufferedAmount() > limit) {
-      this.#ws.terminate();
-      return Promise.reject(this.#options.connectionError(
-        `write buffer limit of ${limit} bytes exceeded: the peer is not reading; ` +
-          "the connection was dropped",
-      ));
-    }
-    const status = send();
-    if (status > 0 || (status === 0 && size === 0 && this.#ws.readyState === 1)) return RESOLVED;
+    if (this.#ws.getBufferedAmount() <= limit) return undefined;
+    this.#ws.terminate();
+    return Promise.reject(this.#options.connectionError(
+      `write buffer limit of ${limit} bytes exceeded: the peer is not reading; ` +
+        "the connection was dropped",
+    ));
+  }
+
+  /**
+   * What a send returns, from Bun's `status`: the payload bytes sent (so 0 for an empty
+   * one), -1 when the message was queued behind backpressure, 0 when it was dropped.
+   */
+  #sent(status: number, size: number): Promise<void> {
+    if (status > 0 || (status === 0 && size === 0 && this.#ws.readyState === 1)) return SENT;
     if (status === 0) {
       return Promise.reject(this.#options.connectionError("the message could not be sent"));
     }

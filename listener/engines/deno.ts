@@ -1,12 +1,12 @@
 import { FrameError } from "../../frame/errors.ts";
-import type {
-  Connection,
-  ConnectionEvents,
-  ConnectionOptions,
+import {
+  type Connection,
+  type ConnectionEvents,
+  type ConnectionOptions,
+  SENT,
 } from "../../connection/connection.ts";
 import type { Acceptance, Engine, FetchHandler, ServeOptions } from "./engine.ts";
 
-const RESOLVED = Promise.resolve();
 const encoder = new TextEncoder();
 /** Above this many buffered bytes a send waits until the runtime has written some out. */
 const HIGH_WATER_MARK = 1024 * 1024;
@@ -83,7 +83,7 @@ class DenoConnection implements Connection {
         // Closing already; the runtime finishes the handshake.
       }
     }
-    return RESOLVED;
+    return SENT;
   }
 
   fail(code: number, reason: string): void {
@@ -113,7 +113,7 @@ class DenoConnection implements Connection {
       ));
     }
     socket.send(data);
-    if (socket.bufferedAmount <= HIGH_WATER_MARK) return RESOLVED;
+    if (socket.bufferedAmount <= HIGH_WATER_MARK) return SENT;
     return new Promise((resolve) => {
       const check = () => {
         if (this.#ended || socket.bufferedAmount <= HIGH_WATER_MARK) resolve();
