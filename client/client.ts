@@ -17,7 +17,7 @@ import {
 import { binaryArgument, writeOutgoing } from "../dispatch/outgoing.ts";
 import { isThenable } from "../dispatch/thenable.ts";
 import { type BinaryInput, toBytes } from "../frame/bytes.ts";
-import type { Connection } from "../connection/connection.ts";
+import { type Connection, SENT } from "../connection/connection.ts";
 import { type ClientConfiguration, type ClientSettings, resolveClientConfig } from "./config.ts";
 import { parseWebSocketUrl, type WebSocketUrl } from "./handshake.ts";
 import { type IncomingMessage, MessageInbox } from "./inbox.ts";
@@ -43,7 +43,8 @@ function isRetryable(error: unknown): boolean {
 }
 
 function withWriteTimeout(sent: Promise<void>, timeoutMs: number): Promise<void> {
-  if (timeoutMs <= 0) return sent;
+  // Bytes the socket took at once have nothing left to time out.
+  if (timeoutMs <= 0 || sent === SENT) return sent;
   let timer: ReturnType<typeof setTimeout> | undefined;
   const expired = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new ConnectionError("Write timed out")), timeoutMs);
@@ -415,7 +416,7 @@ export class Client implements AsyncIterable<string | Uint8Array> {
       !this.#closing
     ) {
       sent = write(session.connection);
-      if (this.#settings.retry !== undefined) {
+      if (this.#settings.retry !== undefined && sent !== SENT) {
         sent = sent.catch(async (error) => {
           await this.#awaitRetry(session, error);
           return this.#sendLater(write);

@@ -1,4 +1,4 @@
-import type { Connection, ConnectionEvents } from "../../connection/connection.ts";
+import { type Connection, type ConnectionEvents, SENT } from "../../connection/connection.ts";
 import {
   ConnectionClosureError,
   ConnectionError,
@@ -94,7 +94,7 @@ class WhatwgConnection implements Connection {
     const problem = code === undefined ? undefined : whatwgCloseProblem(code);
     if (problem !== undefined) return Promise.reject(problem);
     this.#socket.close(code, reason);
-    return Promise.resolve();
+    return SENT;
   }
 
   fail(): void {
@@ -122,7 +122,7 @@ class WhatwgConnection implements Connection {
       return Promise.reject(new ConnectionError("Connection already closed"));
     }
     socket.send(data);
-    if (socket.bufferedAmount <= WRITE_HIGH_WATER) return Promise.resolve();
+    if (socket.bufferedAmount <= WRITE_HIGH_WATER) return SENT;
     return new Promise((resolve, reject) => {
       const timer = setInterval(() => {
         if (socket.readyState !== WebSocket.OPEN) {
