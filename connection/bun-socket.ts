@@ -4,6 +4,7 @@ import {
   DrainWaiters,
   type Fill,
   Inbox,
+  OWNED_QUEUE_LIMIT,
   writeOwned,
 } from "./byte-socket.ts";
 
@@ -117,7 +118,9 @@ export class BunByteSocket implements ByteSocket {
 
   writeInto(length: number, fill: Fill): boolean {
     if (this.#closed || this.#ending) return false;
-    if (this.#pending > 0 || length > SCRATCH_LIMIT) return writeOwned(this, length, fill);
+    if (this.#pending > 0 || length > SCRATCH_LIMIT) {
+      return writeOwned(this, length, fill) || this.#pending <= OWNED_QUEUE_LIMIT;
+    }
     const target = scratchOf(length);
     const used = fill(target);
     const written = Math.max(this.#socket.write(target, 0, used), 0);
@@ -126,7 +129,7 @@ export class BunByteSocket implements ByteSocket {
     const rest = target.slice(written, used);
     (this.#queue ??= []).push(rest);
     this.#pending += rest.length;
-    return false;
+    return this.#pending <= OWNED_QUEUE_LIMIT;
   }
 
   drained(): Promise<boolean> {

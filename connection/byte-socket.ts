@@ -1,5 +1,12 @@
 import { allocateBytes, releaseUnused } from "../frame/bytes.ts";
 
+/**
+ * Queued bytes below which a socket whose writes complete later counts a frame it encoded into
+ * memory of its own as sent once queued. Nothing else can change those bytes, and waiting for
+ * each write to complete would cost every message a promise and a turn of the event loop.
+ */
+export const OWNED_QUEUE_LIMIT = 64 * 1024;
+
 /** Puts up to `target.length` bytes at the start of `target`; returns how many it put. */
 export type Fill = (target: Uint8Array) => number;
 
@@ -44,7 +51,9 @@ export interface ByteSocket {
   write(data: Uint8Array): boolean;
   /**
    * Writes what `fill` puts into memory the socket lends it for the call (at most `length`
-   * bytes), and answers as {@link write} does. A socket that writes synchronously reuses that
+   * bytes). True when the caller need not wait: the bytes were handed to the operating system
+   * at once, or the socket keeps them in memory of its own behind fewer than
+   * {@link OWNED_QUEUE_LIMIT} queued bytes. A socket that writes synchronously reuses that
    * memory, so a frame encoded straight into it costs no allocation.
    */
   writeInto(length: number, fill: Fill): boolean;

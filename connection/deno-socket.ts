@@ -4,6 +4,7 @@ import {
   DrainWaiters,
   type Fill,
   Inbox,
+  OWNED_QUEUE_LIMIT,
   writeOwned,
 } from "./byte-socket.ts";
 import { ReadBuffer } from "./read-buffer.ts";
@@ -97,9 +98,14 @@ export class DenoByteSocket implements ByteSocket {
   }
 
   writeInto(length: number, fill: Fill): boolean {
-    if (length < REUSED_FRAME_MIN) return writeOwned(this, length, fill);
-    const target = takeSpare(length);
-    return this.write(target.subarray(0, fill(target)));
+    if (this.#closed || this.#ending) return false;
+    if (length < REUSED_FRAME_MIN) {
+      writeOwned(this, length, fill);
+    } else {
+      const target = takeSpare(length);
+      this.write(target.subarray(0, fill(target)));
+    }
+    return this.#pending <= OWNED_QUEUE_LIMIT;
   }
 
   drained(): Promise<boolean> {

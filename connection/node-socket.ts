@@ -5,6 +5,7 @@ import {
   DrainWaiters,
   type Fill,
   Inbox,
+  OWNED_QUEUE_LIMIT,
   writeOwned,
 } from "./byte-socket.ts";
 
@@ -64,7 +65,9 @@ export class NodeByteSocket implements ByteSocket {
   }
 
   writeInto(length: number, fill: Fill): boolean {
-    return writeOwned(this, length, fill);
+    if (this.#closed || this.#ending) return false;
+    writeOwned(this, length, fill);
+    return this.#pending <= OWNED_QUEUE_LIMIT;
   }
 
   drained(): Promise<boolean> {
