@@ -162,7 +162,7 @@ test("mask: 32-bit masking equals byte-wise XOR at every alignment, length and p
   const mask = Uint8Array.of(0x12, 0x34, 0x56, 0x78);
   const backing = Uint8Array.from({ length: 1100 }, (_, i) => (i * 7) & 0xff);
   for (const offset of [0, 1, 2, 3]) {
-    for (const length of [0, 1, 3, 4, 31, 32, 33, 45, 64, 100, 257, 1000]) {
+    for (const length of [0, 1, 3, 4, 31, 32, 33, 45, 59, 64, 91, 100, 157, 257, 1000]) {
       for (const phase of [0, 1, 2, 3]) {
         const data = new Uint8Array(backing.buffer.slice(0), offset, length);
         const expected = Uint8Array.from(data, (byte, i) => byte ^ mask[(phase + i) & 3]);
