@@ -6,12 +6,15 @@
  * server process and the generator itself used while measuring.
  *
  *   bun bench/load.ts --port 9090 --connections 100 --payload 1024 --seconds 5
- *     [--raw] [--server-pid PID] [--path /ws]
+ *     [--raw] [--server-pid PID] [--path /ws] [--watch-cores 0,1]
  *
  * `--raw` skips the upgrade and expects every byte back as sent: for the raw TCP echo.
+ * `--watch-cores` names the server's core and the generator's: it then also reports how much
+ * of the server's core sat idle and how much of both the hypervisor took (steal).
  */
 import { readFileSync } from "node:fs";
 import process from "node:process";
+import { coreShares, coreTimes, meanSteal } from "./cores.ts";
 import { option } from "./option.ts";
 
 const port = Number(option("port", "9090"));
@@ -22,6 +25,8 @@ const warmupSeconds = Number(option("warmup", "1"));
 const path = option("path", "/ws");
 const serverPid = Number(option("server-pid", "0"));
 const raw = process.argv.includes("--raw");
+/** Cores to account for, the server's first (`--watch-cores 0,1`); none when not given. */
+const watchedCores = option("watch-cores", "").split(",").filter(Boolean).map(Number);
 
 /** A binary frame of `size` bytes, masked as a client must send it. */
 function maskedFrame(size: number): Uint8Array {
@@ -178,6 +183,7 @@ const sockets = await Promise.all(Array.from({ length: connections }, drive));
 await new Promise((resolve) => setTimeout(resolve, warmupSeconds * 1000));
 const ownBefore = process.cpuUsage();
 const serverBefore = cpuSeconds(serverPid);
+const coresBefore = coreTimes(watchedCores);
 const startedAt = performance.now();
 measuring = true;
 await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
@@ -185,6 +191,7 @@ measuring = false;
 const elapsed = (performance.now() - startedAt) / 1000;
 const own = process.cpuUsage(ownBefore);
 const serverCpu = (cpuSeconds(serverPid) - serverBefore) / elapsed;
+const cores = coreShares(coresBefore, coreTimes(watchedCores));
 running = false;
 for (const socket of sockets) socket.end();
 console.log(
@@ -195,6 +202,10 @@ console.log(
     p999: percentile(0.999),
     serverCpu,
     loaderCpu: (own.user + own.system) / 1e6 / elapsed,
+    // The share of the first watched core (the server's) that sat idle, and of all watched
+    // cores that the hypervisor took: absent when no cores were watched.
+    serverCoreIdle: cores[0]?.idle,
+    steal: meanSteal(cores),
   }),
 );
 process.exit(0);
