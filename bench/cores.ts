@@ -38,8 +38,9 @@ export function coreTimes(cores: number[]): CoreTimes[] {
 export function coreShares(before: CoreTimes[], after: CoreTimes[]): CoreShares[] {
   return after.flatMap((end, i) => {
     const start = before[i];
-    const total = end.total - (start?.total ?? end.total);
-    if (start === undefined || total <= 0) return [];
+    if (start === undefined) return [];
+    const total = end.total - start.total;
+    if (total <= 0) return [];
     return [{ idle: (end.idle - start.idle) / total, steal: (end.steal - start.steal) / total }];
   });
 }
