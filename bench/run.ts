@@ -37,8 +37,6 @@ const PINNED = cpus().length >= 2 && spawnSync("taskset", ["-c", "0", "true"]).s
 /** `command args` on one core when the machine allows pinning: 0 for servers, 1 for load. */
 const onCore = (core: number, command: string, args: string[]): [string, string[]] =>
   PINNED ? ["taskset", ["-c", String(core), command, ...args]] : [command, args];
-/** The server's core and the load generator's, watched for idle and stolen time when pinned. */
-const WATCHED_CORES = PINNED ? [0, 1] : [];
 const median = (values: number[]) => {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = sorted.length >> 1;
@@ -163,7 +161,8 @@ function load(server: Server, port: number, pid: number, payload: number): LoadR
       "--server-pid",
       String(pid),
       ...(server.raw ? ["--raw"] : []),
-      ...(PINNED ? ["--watch-cores", WATCHED_CORES.join(",")] : []),
+      // The server's core and its own, watched for idle and stolen time.
+      ...(PINNED ? ["--watch-cores", "0,1"] : []),
     ]),
     { cwd: root, encoding: "utf8" },
   );
@@ -281,7 +280,7 @@ for (const server of SERVERS) {
 // --- clients: our frames client, the runtime's WebSocket, and ws, against Bun.serve ---
 const CLIENT_MODES = ["rtt1", "rtt100", "mib"] as const;
 const CLIENT_KINDS = ["tether", "native", "ws"] as const;
-const clientResults = new Map<string, number>();
+/** Per runtime, client and mode, its figure in each round. */
 const clientRounds = new Map<string, number[]>();
 if (!ONLY) {
   const echo = SERVERS.find((server) => server.id === "bun-serve")!;
@@ -319,7 +318,6 @@ if (!ONLY) {
       }
     }
     for (const [key, values] of runs) {
-      clientResults.set(key, median(values));
       clientRounds.set(key, values);
       console.log(
         `client ${key.padEnd(20)} ${median(values).toFixed(0)} ` +
@@ -469,7 +467,10 @@ const clientTable = [
   "| --- | --- | --- | --- | --- | --- |",
   ...(["deno", "bun"] as const).flatMap((runtime) =>
     CLIENT_MODES.map((mode) => {
-      const get = (kind: string) => clientResults.get(`${runtime}/${kind}/${mode}`) ?? NaN;
+      const get = (kind: string) => {
+        const values = clientRounds.get(`${runtime}/${kind}/${mode}`);
+        return values === undefined ? NaN : median(values);
+      };
       const ours = get("tether");
       const theirs = get("native");
       return `| ${runtime} | ${MODE_LABEL[mode]} | ${ours.toFixed(0)} | ${theirs.toFixed(0)} | ${
