@@ -1,6 +1,5 @@
 import { basicAuthorization, isToken68 } from "../auth/credentials.ts";
 import { createPrivateKey, type KeyObject } from "node:crypto";
-import { SignJWT } from "jose";
 import { isOAuth2Grant, type OAuth2GrantConfig, oauth2TokenSource } from "../auth/client/oauth2.ts";
 import { pemText } from "../auth/pem.ts";
 import { AuthError } from "../dispatch/errors.ts";
@@ -127,6 +126,8 @@ function jwtIssuer(config: JwtIssuerConfig): AuthorizationSource {
     if (cached !== undefined && Date.now() < cached.renewAt) return cached.value;
     let jwt: string;
     try {
+      // Loaded with the first JWT to sign, so that other clients never pay for it.
+      const { SignJWT } = await import("jose");
       const builder = new SignJWT({ ...config.customClaims })
         .setProtectedHeader(
           config.keyId ? { alg: algorithm, kid: config.keyId } : { alg: algorithm },

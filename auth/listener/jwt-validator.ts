@@ -1,5 +1,5 @@
 import { createPublicKey, type KeyObject } from "node:crypto";
-import { createRemoteJWKSet, type JWTPayload, jwtVerify, type JWTVerifyGetKey } from "jose";
+import type { JWTPayload, JWTVerifyGetKey } from "jose";
 import type { JwtValidatorConfig } from "./config.ts";
 import { pemText } from "../pem.ts";
 import { scopesOf } from "./scopes.ts";
@@ -20,7 +20,8 @@ const ASYMMETRIC = [
 ];
 const HMAC = ["HS256", "HS384", "HS512"];
 
-type VerificationKey = KeyObject | Uint8Array | JWTVerifyGetKey;
+/** A key at hand, or the JWKS endpoint whose keys are fetched once `jose` is loaded. */
+type VerificationKey = KeyObject | Uint8Array | { jwksUrl: URL; cooldownMs: number };
 
 function verificationKey(
   config: JwtValidatorConfig,
@@ -53,8 +54,7 @@ function verificationKey(
         "jwtValidatorConfig.signatureConfig.jwksCooldown must be a number of seconds >= 0",
       );
     }
-    const key = createRemoteJWKSet(url, { cooldownDuration: cooldown * 1000 });
-    return { key, algorithms: ASYMMETRIC };
+    return { key: { jwksUrl: url, cooldownMs: cooldown * 1000 }, algorithms: ASYMMETRIC };
   }
   if (field === "secret") {
     if (typeof signature.secret !== "string" || signature.secret.length < 16) {
@@ -88,11 +88,17 @@ export function createJwtValidator(
     clockTolerance: clockSkew,
     algorithms,
   };
+  let remoteKeys: JWTVerifyGetKey | undefined;
   return async (token) => {
     let payload: JWTPayload;
     try {
+      // Loaded with the first token, so that a listener without JWT auth never pays for it.
+      const { createRemoteJWKSet, jwtVerify } = await import("jose");
+      if (!(key instanceof Uint8Array) && "jwksUrl" in key) {
+        remoteKeys ??= createRemoteJWKSet(key.jwksUrl, { cooldownDuration: key.cooldownMs });
+      }
       // The overloads of jwtVerify split key kinds; each kind here is one jwtVerify accepts.
-      payload = (await jwtVerify(token, key as Uint8Array, options)).payload;
+      payload = (await jwtVerify(token, (remoteKeys ?? key) as Uint8Array, options)).payload;
     } catch (error) {
       return { ok: false, reason: `JWT refused: ${(error as Error).message}` };
     }

@@ -1,4 +1,4 @@
-import { AndFilter, Client, DN, EqualityFilter, InvalidCredentialsError } from "ldapts";
+import type { Client } from "ldapts";
 import type { LdapUserStoreConfig } from "./config.ts";
 import type { Verdict } from "./verdict.ts";
 
@@ -65,8 +65,11 @@ function readSettings(config: LdapUserStoreConfig): LdapSettings {
   };
 }
 
+type Ldap = typeof import("ldapts");
+
 /** The DN of the user called `username`, or undefined when there is not exactly one. */
-async function findUser(client: Client, settings: LdapSettings, username: string) {
+async function findUser(ldap: Ldap, client: Client, settings: LdapSettings, username: string) {
+  const { AndFilter, DN, EqualityFilter } = ldap;
   if (settings.bindDirectly) {
     // DN escapes the name, so it can never add or change a DN component.
     return `${new DN({ [settings.userNameAttribute]: username })},${settings.userSearchBase}`;
@@ -94,7 +97,13 @@ async function findUser(client: Client, settings: LdapSettings, username: string
   return searchEntries.length === 1 ? searchEntries[0].dn : undefined;
 }
 
-async function groupsOf(client: Client, settings: LdapSettings, dn: string): Promise<string[]> {
+async function groupsOf(
+  ldap: Ldap,
+  client: Client,
+  settings: LdapSettings,
+  dn: string,
+): Promise<string[]> {
+  const { AndFilter, EqualityFilter } = ldap;
   const filter = new AndFilter({
     filters: [
       new EqualityFilter({ attribute: "objectClass", value: settings.groupEntryObjectClass }),
@@ -118,6 +127,39 @@ async function groupsOf(client: Client, settings: LdapSettings, dn: string): Pro
   return groups;
 }
 
+/** The directory failed, not the user: says so in the log without the credentials. */
+function directoryFailed(settings: LdapSettings, error: unknown): Verdict {
+  console.warn(`[tether] LDAP user store ${settings.url}: ${(error as Error)?.message ?? error}`);
+  return { ok: false, reason: "the user directory could not be asked" };
+}
+
+async function ask(
+  ldap: Ldap,
+  settings: LdapSettings,
+  username: string,
+  password: string,
+): Promise<Verdict> {
+  const client = new ldap.Client({
+    url: settings.url,
+    connectTimeout: settings.connectTimeoutMs,
+    timeout: settings.readTimeoutMs,
+  });
+  try {
+    const dn = await findUser(ldap, client, settings, username);
+    if (dn === undefined) return { ok: false, reason: "unknown user or wrong password" };
+    await client.bind(dn, password);
+    const scopes = await groupsOf(ldap, client, settings, dn);
+    return { ok: true, info: { scheme: "Basic", subject: username, scopes } };
+  } catch (error) {
+    if (error instanceof ldap.InvalidCredentialsError) {
+      return { ok: false, reason: "unknown user or wrong password" };
+    }
+    return directoryFailed(settings, error);
+  } finally {
+    await client.unbind().catch(() => {});
+  }
+}
+
 /**
  * Checks Basic credentials against an LDAP directory: finds the user's entry (or composes
  * its DN), binds as it with the password, and reads the names of the groups listing it
@@ -132,28 +174,14 @@ export function createLdapUserStore(
     if (username === "" || password === "") {
       return { ok: false, reason: "empty user name or password" };
     }
-    const client = new Client({
-      url: settings.url,
-      connectTimeout: settings.connectTimeoutMs,
-      timeout: settings.readTimeoutMs,
-    });
+    let ldap: Ldap;
     try {
-      const dn = await findUser(client, settings, username);
-      if (dn === undefined) return { ok: false, reason: "unknown user or wrong password" };
-      await client.bind(dn, password);
-      const scopes = await groupsOf(client, settings, dn);
-      return { ok: true, info: { scheme: "Basic", subject: username, scopes } };
+      // Loaded when a directory is first asked, so that a listener without an LDAP user
+      // store never pays for its memory and start-up time.
+      ldap = await import("ldapts");
     } catch (error) {
-      if (error instanceof InvalidCredentialsError) {
-        return { ok: false, reason: "unknown user or wrong password" };
-      }
-      // The directory failed, not the user: say so without the credentials.
-      console.warn(
-        `[tether] LDAP user store ${settings.url}: ${(error as Error)?.message ?? error}`,
-      );
-      return { ok: false, reason: "the user directory could not be asked" };
-    } finally {
-      await client.unbind().catch(() => {});
+      return directoryFailed(settings, error);
     }
+    return ask(ldap, settings, username, password);
   };
 }
