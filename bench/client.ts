@@ -1,7 +1,9 @@
 /**
  * Client benchmark, run under the runtime being measured against an echo server in another
  * process: round trips/s with one and with 100 connections (32-byte messages, one in flight
- * per connection), and MB/s of 1 MiB binary messages echoed on one connection.
+ * per connection), and MB/s of 1 MiB binary messages echoed on one connection. With each, the
+ * client's own CPU time per round trip (per MiB echoed) and the share of its core it kept
+ * busy: a client below 100% waited on the server, so its rate says more about the server.
  *
  *   deno run -A bench/client.ts --port 9090 --kind tether|native|ws --mode rtt1|rtt100|mib
  *   bun bench/client.ts ...
@@ -104,12 +106,22 @@ const loops = echoers.map(async (echoer) => {
 await new Promise((resolve) => setTimeout(resolve, 500));
 measuring = true;
 const started = performance.now();
+const cpuBefore = process.cpuUsage();
 await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
 measuring = false;
 const elapsed = (performance.now() - started) / 1000;
+const cpu = process.cpuUsage(cpuBefore);
+const cpuSeconds = (cpu.user + cpu.system) / 1e6;
 running = false;
 await Promise.race([Promise.all(loops), new Promise((resolve) => setTimeout(resolve, 2000))]);
 for (const echoer of echoers) echoer.close();
 const value = mode === "mib" ? (completed * message.length) / MiB / elapsed : completed / elapsed;
-console.log("RESULT " + JSON.stringify({ value }));
+console.log(
+  "RESULT " + JSON.stringify({
+    value,
+    // µs of the client's CPU per round trip, or per MiB echoed.
+    cpuMicros: (cpuSeconds * 1e6) / (value * elapsed),
+    busy: cpuSeconds / elapsed,
+  }),
+);
 process.exit(0);

@@ -280,15 +280,24 @@ for (const server of SERVERS) {
 // --- clients: our frames client, the runtime's WebSocket, and ws, against Bun.serve ---
 const CLIENT_MODES = ["rtt1", "rtt100", "mib"] as const;
 const CLIENT_KINDS = ["tether", "native", "ws"] as const;
-/** Per runtime, client and mode, its figure in each round. */
-const clientRounds = new Map<string, number[]>();
+/** What `bench/client.ts` reports: its figure, its CPU per unit of it, its core's busy share. */
+interface ClientReading {
+  value: number;
+  cpuMicros: number;
+  busy: number;
+}
+const NO_READING: ClientReading = { value: NaN, cpuMicros: NaN, busy: NaN };
+/** Per runtime, client and mode, its reading in each round. */
+const clientRounds = new Map<string, ClientReading[]>();
+/** One field of a client's readings, round by round. */
+const clientField = (key: string, field: keyof ClientReading) =>
+  (clientRounds.get(key) ?? []).map((reading) => reading[field]);
 if (!ONLY) {
   const echo = SERVERS.find((server) => server.id === "bun-serve")!;
   const { child, port } = await startServer(echo);
   try {
     // Round by round, every client once per round, as for the servers: the machine's speed
     // drifts over minutes, and a client measured in one stretch would carry its drift alone.
-    const runs = new Map<string, number[]>();
     for (let round = 1; round <= ROUNDS; round++) {
       for (const runtime of ["deno", "bun"] as const) {
         for (const mode of CLIENT_MODES) {
@@ -309,19 +318,22 @@ if (!ONLY) {
             const result = spawnSync(...onCore(1, command, args), { cwd: root, encoding: "utf8" });
             const line = result.stdout.split("\n").find((l) => l.startsWith("RESULT "));
             const key = `${runtime}/${kind}/${mode}`;
-            runs.set(key, [
-              ...runs.get(key) ?? [],
-              line === undefined ? NaN : JSON.parse(line.slice(7)).value as number,
+            clientRounds.set(key, [
+              ...clientRounds.get(key) ?? [],
+              line === undefined ? NO_READING : JSON.parse(line.slice(7)) as ClientReading,
             ]);
           }
         }
       }
     }
-    for (const [key, values] of runs) {
-      clientRounds.set(key, values);
+    for (const key of clientRounds.keys()) {
+      const values = clientField(key, "value");
+      const cpu = clientField(key, "cpuMicros");
       console.log(
         `client ${key.padEnd(20)} ${median(values).toFixed(0)} ` +
-          `(${values.map((v) => v.toFixed(0)).join(", ")})`,
+          `(${values.map((v) => v.toFixed(0)).join(", ")}), CPU ${median(cpu).toFixed(1)} µs ` +
+          `(${cpu.map((v) => v.toFixed(1)).join(", ")}), busy ` +
+          percent(median(clientField(key, "busy"))),
       );
     }
   } finally {
@@ -463,25 +475,27 @@ const MODE_LABEL = {
   mib: "MB/s, 1 MiB messages",
 };
 const clientTable = [
-  "| runtime | measure | tether (frames) | runtime's WebSocket | ws | tether / runtime's |",
-  "| --- | --- | --- | --- | --- | --- |",
+  "| runtime | measure | tether (frames) | runtime's WebSocket | ws | tether / runtime's | " +
+  "client CPU per round trip (per MiB), tether / runtime's | client core busy, tether / runtime's |",
+  "| --- | --- | --- | --- | --- | --- | --- | --- |",
   ...(["deno", "bun"] as const).flatMap((runtime) =>
     CLIENT_MODES.map((mode) => {
-      const get = (kind: string) => {
-        const values = clientRounds.get(`${runtime}/${kind}/${mode}`);
-        return values === undefined ? NaN : median(values);
-      };
+      const get = (kind: string, field: keyof ClientReading = "value") =>
+        median(clientField(`${runtime}/${kind}/${mode}`, field));
       const ours = get("tether");
       const theirs = get("native");
+      const cpu = [get("tether", "cpuMicros"), get("native", "cpuMicros")];
       return `| ${runtime} | ${MODE_LABEL[mode]} | ${ours.toFixed(0)} | ${theirs.toFixed(0)} | ${
         get("ws").toFixed(0)
       } | ${percent(ours / theirs)} ${ours >= theirs ? "met" : "**not met**"}${
         roundSpread(
-          clientRounds.get(`${runtime}/tether/${mode}`) ?? [],
-          clientRounds.get(`${runtime}/native/${mode}`) ?? [],
+          clientField(`${runtime}/tether/${mode}`, "value"),
+          clientField(`${runtime}/native/${mode}`, "value"),
           1,
         )
-      } |`;
+      } | ${cpu.map((micros) => `${micros.toFixed(1)} µs`).join(" / ")} (${
+        (cpu[0] / cpu[1]).toFixed(2)
+      }x) | ${percent(get("tether", "busy"))} / ${percent(get("native", "busy"))} |`;
     })
   ),
 ].join("\n");
@@ -557,7 +571,9 @@ Against the raw \`Bun.serve\` echo server in its own process${
   }; the median of ${ROUNDS} runs each, taken round by round (every client once per round). Goal: our
 frames client at least as fast as the runtime's
 own \`WebSocket\` client. As for the servers, the ratio is that of the medians, with its range
-round by round beside it.
+round by round beside it. The last two columns give each client's own CPU time per round trip (per
+MiB echoed) and how busy it kept its core: a client well below 100% busy spent its time waiting for
+the server, and its rate then says more about the server than about the client.
 
 ${clientTable}
 
