@@ -287,6 +287,12 @@ interface ClientReading {
   busy: number;
 }
 const NO_READING: ClientReading = { value: NaN, cpuMicros: NaN, busy: NaN };
+/** A reading as JSON carries it: a client that completed nothing reports null for its CPU. */
+const clientReading = (json: Record<keyof ClientReading, number | null>): ClientReading => ({
+  value: json.value ?? NaN,
+  cpuMicros: json.cpuMicros ?? NaN,
+  busy: json.busy ?? NaN,
+});
 /** Per runtime, client and mode, its reading in each round. */
 const clientRounds = new Map<string, ClientReading[]>();
 /** One field of a client's readings, round by round. */
@@ -320,7 +326,7 @@ if (!ONLY) {
             const key = `${runtime}/${kind}/${mode}`;
             clientRounds.set(key, [
               ...clientRounds.get(key) ?? [],
-              line === undefined ? NO_READING : JSON.parse(line.slice(7)) as ClientReading,
+              line === undefined ? NO_READING : clientReading(JSON.parse(line.slice(7))),
             ]);
           }
         }
