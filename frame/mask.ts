@@ -61,3 +61,31 @@ export function applyMask(
   }
   for (; i < end; i++) data[i] ^= mask[(phase + i - start) & 3];
 }
+
+/**
+ * {@link applyMask} one byte at a time, four to a loop turn. For a short range in a typed array
+ * JavaScriptCore has just created, this beats 32-bit access, which first makes JavaScriptCore give
+ * the array a buffer of its own: 0.3-0.9 µs for up to 512 bytes, where this loop takes 0.4 at most.
+ */
+export function applyMaskBytewise(
+  data: Uint8Array,
+  mask: Uint8Array,
+  start: number,
+  end: number,
+  phase: number,
+): void {
+  const m0 = mask[phase & 3];
+  const m1 = mask[(phase + 1) & 3];
+  const m2 = mask[(phase + 2) & 3];
+  const m3 = mask[(phase + 3) & 3];
+  let i = start;
+  for (const unrolledEnd = end - 3; i < unrolledEnd; i += 4) {
+    data[i] ^= m0;
+    data[i + 1] ^= m1;
+    data[i + 2] ^= m2;
+    data[i + 3] ^= m3;
+  }
+  if (i < end) data[i++] ^= m0;
+  if (i < end) data[i++] ^= m1;
+  if (i < end) data[i] ^= m2;
+}

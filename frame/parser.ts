@@ -3,7 +3,7 @@ import { CloseCode, decodeClosePayload } from "./close.ts";
 import { FrameError } from "./errors.ts";
 import { HEADER_ROOM_MIN, offerHeaderRoom } from "./header-room.ts";
 import { readLimit } from "./limits.ts";
-import { applyMask } from "./mask.ts";
+import { applyMask, applyMaskBytewise } from "./mask.ts";
 import { isControlOpcode, isKnownOpcode, Opcode } from "./opcode.ts";
 import { decodeUtf8, Utf8Validator } from "./utf8.ts";
 
@@ -340,7 +340,12 @@ export class FrameParser {
     const read = this.#payloadRead;
     const take = Math.min(this.#payloadLength - read, end - position);
     const stop = position + take;
-    if (this.#masked) applyMask(chunk, this.#mask!, position, stop, read);
+    if (this.#masked) {
+      // A piece short enough to be copied out of a chunk the runtime just made (see #whole).
+      if (!this.#reusedChunks && take <= VIEW_COPY_LIMIT) {
+        applyMaskBytewise(chunk, this.#mask!, position, stop, read);
+      } else applyMask(chunk, this.#mask!, position, stop, read);
+    }
     this.#payloadRead = read + take;
     const complete = this.#payloadRead === this.#payloadLength;
 

@@ -12,6 +12,7 @@ import {
   Opcode,
   toBytes,
 } from "../mod.ts";
+import { applyMaskBytewise } from "../frame/mask.ts";
 import { HEADER_ROOM_MIN } from "../frame/header-room.ts";
 import { encodeInHeaderRoom } from "../frame/serializer.ts";
 import { handlerWith, record } from "./support.ts";
@@ -158,16 +159,31 @@ test("serializer: binary fragments use the full size and RSV1 only on the first 
   assert.throws(() => encodeFragments(Opcode.Binary, payload, 0, false), RangeError);
 });
 
-test("mask: 32-bit masking equals byte-wise XOR at every alignment, length and phase", () => {
+test("mask: 32-bit and unrolled byte masking equal plain XOR at every alignment, length and phase", () => {
   const mask = Uint8Array.of(0x12, 0x34, 0x56, 0x78);
-  const backing = Uint8Array.from({ length: 1100 }, (_, i) => (i * 7) & 0xff);
-  for (const offset of [0, 1, 2, 3]) {
-    for (const length of [0, 1, 3, 4, 31, 32, 33, 45, 59, 64, 91, 100, 157, 257, 1000]) {
-      for (const phase of [0, 1, 2, 3]) {
-        const data = new Uint8Array(backing.buffer.slice(0), offset, length);
-        const expected = Uint8Array.from(data, (byte, i) => byte ^ mask[(phase + i) & 3]);
-        applyMask(data, mask, 0, length, phase);
-        assert.deepEqual(data, expected, `offset ${offset}, length ${length}, phase ${phase}`);
+  const backing = Uint8Array.from({ length: 1104 }, (_, i) => (i * 7) & 0xff);
+  const lengths = [0, 1, 2, 3, 4, 5, 6, 7, 31, 32, 33, 45, 59, 64, 91, 100, 157, 257, 1000];
+  for (const masker of [applyMask, applyMaskBytewise]) {
+    for (const offset of [0, 1, 2, 3]) {
+      for (const length of lengths) {
+        for (const phase of [0, 1, 2, 3]) {
+          const label = `${masker.name}: offset ${offset}, length ${length}, phase ${phase}`;
+          // The range at the start of a view that begins `offset` bytes into its buffer...
+          const view = new Uint8Array(backing.buffer.slice(0), offset, length);
+          const expected = Uint8Array.from(view, (byte, i) => byte ^ mask[(phase + i) & 3]);
+          masker(view, mask, 0, length, phase);
+          assert.deepEqual(view, expected, label);
+          // ...and `offset` bytes into a whole buffer, the bytes around it untouched.
+          const whole = backing.slice();
+          masker(whole, mask, offset, offset + length, phase);
+          assert.deepEqual(whole.subarray(offset, offset + length), expected, label);
+          assert.deepEqual(whole.subarray(0, offset), backing.subarray(0, offset), label);
+          assert.deepEqual(
+            whole.subarray(offset + length),
+            backing.subarray(offset + length),
+            label,
+          );
+        }
       }
     }
   }
