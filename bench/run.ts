@@ -354,16 +354,18 @@ const ratio = (id: string, base: string, payload: number) => {
   return a !== undefined && b !== undefined ? a / b : undefined;
 };
 /**
- * The ratio of `ours` to `theirs` round by round, its range and how many rounds reach `goal`:
- * within a round the two ran minutes apart at most, so the machine's drift over a run falls
- * on both alike, and the spread shows whether a missed goal is missed in every round.
+ * The ratio of `ours` to `theirs` round by round: its range, its median and how many rounds
+ * reach `goal`. Within a round the two ran minutes apart at most, so the machine's drift over a
+ * run falls on both alike, and the spread shows whether a missed goal is missed in every round.
  */
 const roundSpread = (ours: number[], theirs: number[], goal: number) => {
   const ratios = ours.map((value, round) => value / theirs[round]).filter(Number.isFinite);
   if (ratios.length === 0) return "";
   const reached = ratios.filter((value) => value >= goal).length;
   const lowest = (Math.min(...ratios) * 100).toFixed(0);
-  return `; rounds ${lowest}-${percent(Math.max(...ratios))}, ${reached} of ${ratios.length} met`;
+  return `; rounds ${lowest}-${percent(Math.max(...ratios))} (median ${
+    percent(median(ratios))
+  }), ${reached} of ${ratios.length} met`;
 };
 const echoRates = (id: string, payload: number) =>
   runs.get(id)?.get(payload)?.map((result) => result.messagesPerSecond) ?? [];
@@ -552,8 +554,10 @@ ${coreSection}
 Each ratio is that of the two medians above, and the goal is judged on it. Beside it is the same
 ratio round by round: in a round every server runs once, each engine right before or after the
 runtime's own server it is compared with, so the machine's drift over the run falls on both
-alike. Its range, and in how many of the ${ROUNDS} rounds it meets the goal, show whether a goal
-is missed in every round or only in some.
+alike. Its range, its median, and in how many of the ${ROUNDS} rounds it meets the goal show
+whether a goal is missed in every round or only in some; the median of the round-by-round ratios
+is the statistic that pairs each engine with its baseline, where the ratio of the medians may take
+the two from different rounds.
 
 ${goalTable}
 
@@ -577,7 +581,7 @@ Against the raw \`Bun.serve\` echo server in its own process${
   }; the median of ${ROUNDS} runs each, taken round by round (every client once per round). Goal: our
 frames client at least as fast as the runtime's
 own \`WebSocket\` client. As for the servers, the ratio is that of the medians, with its range
-round by round beside it. The last two columns give each client's own CPU time per round trip (per
+and median round by round beside it. The last two columns give each client's own CPU time per round trip (per
 MiB echoed) and how busy it kept its core: a client well below 100% busy spent its time waiting for
 the server, and its rate then says more about the server than about the client.
 
