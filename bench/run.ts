@@ -581,9 +581,9 @@ Against the raw \`Bun.serve\` echo server in its own process${
   }; the median of ${ROUNDS} runs each, taken round by round (every client once per round). Goal: our
 frames client at least as fast as the runtime's
 own \`WebSocket\` client. As for the servers, the ratio is that of the medians, with its range
-and median round by round beside it. The last two columns give each client's own CPU time per round trip (per
-MiB echoed) and how busy it kept its core: a client well below 100% busy spent its time waiting for
-the server, and its rate then says more about the server than about the client.
+and median round by round beside it. The last two columns give each client's own CPU time per
+round trip (per MiB echoed) and how busy it kept its core: a client well below 100% busy spent its
+time waiting for the server, and its rate then says more about the server than about the client.
 
 ${clientTable}
 
