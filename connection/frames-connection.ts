@@ -25,6 +25,21 @@ import type { ByteReceiver, ByteSocket } from "./byte-socket.ts";
 const COMPRESSION_THRESHOLD = 64;
 const encoder = new TextEncoder();
 
+const EMPTY_PAYLOAD: Uint8Array = new Uint8Array(0);
+
+/**
+ * The frame {@link fillFrame} encodes next. A socket calls its fill inside `writeInto`, before
+ * `writeInto` returns, so one record serves every connection and a frame costs no closure.
+ */
+const nextFrame = { opcode: 0, payload: EMPTY_PAYLOAD, masked: false, fin: true, rsv1: false };
+
+function fillFrame(target: Uint8Array): number {
+  const { opcode, payload, masked, fin, rsv1 } = nextFrame;
+  // The record must not keep a sent payload alive.
+  nextFrame.payload = EMPTY_PAYLOAD;
+  return writeFrame(target, opcode, payload, masked, fin, rsv1);
+}
+
 /** Bits of a connection's closing state. */
 const CLOSE_SENT = 1;
 const CLOSE_RECEIVED = 2;
@@ -340,18 +355,26 @@ export class FramesConnection implements Connection, ByteReceiver {
 
   /** Sends one message's payload as frames of at most `maxFrameSize` bytes. */
   #sendFrames(opcode: number, payload: Uint8Array, compressed: boolean): Promise<void> {
+    return this.#refusal(payload.length) ??
+      this.#written(this.#writeFrames(opcode, payload, compressed));
+  }
+
+  /** Hands one message's frames to the socket; answers as its last write does. */
+  #writeFrames(opcode: number, payload: Uint8Array, compressed: boolean): boolean {
     const maxFrameSize = this.#options.maxFrameSize;
-    return this.#enqueue(payload.length, () => {
-      if (!this.#masked && payload.length <= maxFrameSize) {
+    // Most messages are one frame: that path makes no closure.
+    if (payload.length <= maxFrameSize) {
+      if (!this.#masked) {
         const frame = encodeInHeaderRoom(opcode, payload);
         if (frame !== undefined) return this.#socket.write(frame);
       }
-      let flushed = true;
-      forEachFragment(opcode, payload, maxFrameSize, compressed, (kind, piece, fin, rsv1) => {
-        flushed = this.#write(kind, piece, fin, rsv1);
-      });
-      return flushed;
+      return this.#write(opcode, payload, true, compressed);
+    }
+    let flushed = true;
+    forEachFragment(opcode, payload, maxFrameSize, compressed, (kind, piece, fin, rsv1) => {
+      flushed = this.#write(kind, piece, fin, rsv1);
     });
+    return flushed;
   }
 
   #after(write: () => Promise<void>): Promise<void> {
@@ -379,9 +402,14 @@ export class FramesConnection implements Connection, ByteReceiver {
   /** Encodes one frame straight into memory the socket lends; answers as its write does. */
   #write(opcode: number, payload: Uint8Array, fin = true, rsv1 = false): boolean {
     const masked = this.#masked;
+    nextFrame.opcode = opcode;
+    nextFrame.payload = payload;
+    nextFrame.masked = masked;
+    nextFrame.fin = fin;
+    nextFrame.rsv1 = rsv1;
     return this.#socket.writeInto(
       frameHeaderLength(payload.length, masked) + payload.length,
-      (target) => writeFrame(target, opcode, payload, masked, fin, rsv1),
+      fillFrame,
     );
   }
 
@@ -390,6 +418,14 @@ export class FramesConnection implements Connection, ByteReceiver {
    * queue past the write buffer limit; settles once the socket has sent them.
    */
   #enqueue(size: number, write: () => boolean): Promise<void> {
+    return this.#refusal(size) ?? this.#written(write());
+  }
+
+  /**
+   * The failed send when frames of about `size` bytes cannot go out: the connection ended,
+   * or they would queue past the write buffer limit (the connection is then dropped).
+   */
+  #refusal(size: number): Promise<void> | undefined {
     if (this.#ended) {
       return Promise.reject(this.#options.connectionError("Connection already closed"));
     }
@@ -402,8 +438,13 @@ export class FramesConnection implements Connection, ByteReceiver {
           "the peer is not reading; the connection was dropped",
       ));
     }
-    if (write()) return SENT;
-    return socket.drained().then((sent) => {
+    return undefined;
+  }
+
+  /** Settles once the socket has sent what a write handed it (`flushed`: at once). */
+  #written(flushed: boolean): Promise<void> {
+    if (flushed) return SENT;
+    return this.#socket.drained().then((sent) => {
       if (!sent) {
         throw this.#options.connectionError("the connection closed before the message was sent");
       }
