@@ -42,6 +42,16 @@ function isRetryable(error: unknown): boolean {
     error instanceof HandshakeTimedOut;
 }
 
+/**
+ * One kind of write, given its payload when called, so that a write costs no closure and can
+ * go out again on a new connection.
+ */
+type Write<T> = (connection: Connection, payload: T) => Promise<void>;
+const sendText: Write<string> = (connection, text) => connection.sendText(text);
+const sendBinary: Write<Uint8Array> = (connection, bytes) => connection.sendBinary(bytes);
+const sendPing: Write<Uint8Array> = (connection, bytes) => connection.ping(bytes);
+const sendPong: Write<Uint8Array> = (connection, bytes) => connection.pong(bytes);
+
 function withWriteTimeout(sent: Promise<void>, timeoutMs: number): Promise<void> {
   // Bytes the socket took at once have nothing left to time out.
   if (timeoutMs <= 0 || sent === SENT) return sent;
@@ -137,14 +147,14 @@ export class Client implements AsyncIterable<string | Uint8Array> {
     if (typeof text !== "string") {
       return Promise.reject(new TypeError("writeTextMessage needs a string"));
     }
-    return this.#send((connection) => connection.sendText(text));
+    return this.#send(sendText, text);
   }
 
   /** Sends a binary message with exactly the bytes of `data`. */
   writeBinaryMessage(data: BinaryInput): Promise<void> {
     const bytes = binaryArgument("writeBinaryMessage", data);
     if (bytes instanceof TypeError) return Promise.reject(bytes);
-    return this.#send((connection) => connection.sendBinary(bytes));
+    return this.#send(sendBinary, bytes);
   }
 
   /** Sends a string or an XML node as text, bytes as binary, and any other value as JSON text. */
@@ -156,14 +166,14 @@ export class Client implements AsyncIterable<string | Uint8Array> {
   ping(data: BinaryInput = EMPTY): Promise<void> {
     const bytes = binaryArgument("ping", data);
     if (bytes instanceof TypeError) return Promise.reject(bytes);
-    return this.#send((connection) => connection.ping(bytes));
+    return this.#send(sendPing, bytes);
   }
 
   /** Sends a pong (payload up to 125 bytes), for instance from `onPing`. */
   pong(data: BinaryInput = EMPTY): Promise<void> {
     const bytes = binaryArgument("pong", data);
     if (bytes instanceof TypeError) return Promise.reject(bytes);
-    return this.#send((connection) => connection.pong(bytes));
+    return this.#send(sendPong, bytes);
   }
 
   // --- reading ---
@@ -408,28 +418,28 @@ export class Client implements AsyncIterable<string | Uint8Array> {
    * Runs a write on the current connection. With `retryConfig`, a write that fails because
    * the connection was lost waits for the reconnection and goes out again on it.
    */
-  #send(write: (connection: Connection) => Promise<void>): Promise<void> {
+  #send<T>(write: Write<T>, payload: T): Promise<void> {
     const session = this.#session;
     let sent: Promise<void>;
     if (
       session !== undefined && session.writable && this.#reconnecting === undefined &&
       !this.#closing
     ) {
-      sent = write(session.connection);
+      sent = write(session.connection, payload);
       if (this.#settings.retry !== undefined && sent !== SENT) {
         sent = sent.catch(async (error) => {
           await this.#awaitRetry(session, error);
-          return this.#sendLater(write);
+          return this.#sendLater(write, payload);
         });
       }
     } else {
-      sent = this.#sendLater(write);
+      sent = this.#sendLater(write, payload);
     }
     return withWriteTimeout(sent, this.#settings.writeTimeoutMs);
   }
 
   /** Waits for the current connection, or the reconnection under way, and writes on it. */
-  async #sendLater(write: (connection: Connection) => Promise<void>): Promise<void> {
+  async #sendLater<T>(write: Write<T>, payload: T): Promise<void> {
     for (;;) {
       if (this.#closing) throw closedError();
       if (this.#reconnecting !== undefined) {
@@ -439,7 +449,7 @@ export class Client implements AsyncIterable<string | Uint8Array> {
       const session = this.#session;
       if (session === undefined || !session.writable) throw closedError();
       try {
-        return await write(session.connection);
+        return await write(session.connection, payload);
       } catch (error) {
         await this.#awaitRetry(session, error);
       }

@@ -40,6 +40,15 @@ function fillFrame(target: Uint8Array): number {
   return writeFrame(target, opcode, payload, masked, fin, rsv1);
 }
 
+/** The text message {@link fillTextFrame} encodes next, as {@link nextFrame} is for bytes. */
+const nextText = { text: "", masked: false };
+
+function fillTextFrame(target: Uint8Array): number {
+  const { text, masked } = nextText;
+  nextText.text = "";
+  return writeTextFrame(target, text, masked);
+}
+
 /** Bits of a connection's closing state. */
 const CLOSE_SENT = 1;
 const CLOSE_RECEIVED = 2;
@@ -253,13 +262,13 @@ export class FramesConnection implements Connection, ByteReceiver {
     if (this.#codec === undefined && this.#outbound === undefined) {
       const room = textFrameRoom(text);
       if (room !== undefined && text.length * 3 <= this.#options.maxFrameSize) {
-        const masked = this.#masked;
         // The limit is judged on the fewest bytes the text can take, so that a connection is
         // never dropped for room the text turns out not to need.
-        return this.#enqueue(
-          text.length,
-          () => this.#socket.writeInto(room, (target) => writeTextFrame(target, text, masked)),
-        );
+        const refused = this.#refusal(text.length);
+        if (refused !== undefined) return refused;
+        nextText.text = text;
+        nextText.masked = this.#masked;
+        return this.#written(this.#socket.writeInto(room, fillTextFrame));
       }
     }
     return this.#sendMessage(Opcode.Text, encoder.encode(text));

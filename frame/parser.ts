@@ -81,6 +81,8 @@ export interface FrameParserOptions {
 const DEFAULT_MAX_SIZE = 16 * 1024 * 1024;
 const DEFAULT_MAX_FRAGMENTS = 1 << 20;
 const MAX_CONTROL_PAYLOAD = 125;
+/** The largest payload length the 7-bit length field of a header holds by itself. */
+const MAX_SHORT_LENGTH = 125;
 const MAX_HEADER_LENGTH = 14;
 const EMPTY = new Uint8Array(0);
 
@@ -196,6 +198,8 @@ export class FrameParser {
   #readHeader(chunk: Uint8Array, position: number, end: number): number {
     let fill = this.#headerFill;
     if (fill === 0 && end - position >= 2) {
+      const shortEnd = this.#shortMessage(chunk, position, end);
+      if (shortEnd >= 0) return shortEnd;
       if (!this.#startFrame(chunk[position], chunk[position + 1])) return end;
       const length = this.#headerLength;
       if (end - position >= length) {
@@ -226,6 +230,37 @@ export class FrameParser {
     this.#headerFill = 0;
     this.#finishHeader(header, 0);
     return position;
+  }
+
+  /**
+   * Takes in one step a message that lies whole in `chunk` as one short uncompressed frame,
+   * outside a fragmented message: most small messages. Returns where it ends, or -1 for any
+   * other frame, which then goes through the general checks.
+   */
+  #shortMessage(chunk: Uint8Array, position: number, end: number): number {
+    const first = chunk[position];
+    const second = chunk[position + 1];
+    const masked = second >= 0x80;
+    const length = second & 0x7f;
+    const start = position + (masked ? 6 : 2);
+    const stop = start + length;
+    if (
+      (first !== 0x82 && first !== 0x81) || length > MAX_SHORT_LENGTH || stop > end ||
+      masked !== this.#expectMasked || this.#messageOpcode !== 0 ||
+      length > this.#maxFrameSize || length > this.#maxMessageSize
+    ) return -1;
+    if (masked) {
+      this.#readMask(chunk, position + 2);
+      this.#unmask(chunk, start, stop, 0);
+    }
+    const opcode = first & 0x0f;
+    this.#fin = true;
+    this.#opcode = opcode;
+    this.#messageOpcode = opcode;
+    this.#messageCompressed = false;
+    if (opcode === Opcode.Text) this.#utf8?.reset();
+    this.#completeFrame(this.#whole(chunk, start, stop));
+    return stop;
   }
 
   #partialHeader(): Uint8Array {
@@ -312,13 +347,7 @@ export class FrameParser {
       length = high * 0x100000000 + low;
       offset += 8;
     }
-    if (this.#masked) {
-      const mask = this.#mask ??= new Uint8Array(4);
-      mask[0] = source[offset];
-      mask[1] = source[offset + 1];
-      mask[2] = source[offset + 2];
-      mask[3] = source[offset + 3];
-    }
+    if (this.#masked) this.#readMask(source, offset);
     if (length > this.#maxFrameSize) {
       this.#fail(CloseCode.MessageTooBig, `frame of ${length} bytes exceeds ${this.#maxFrameSize}`);
       return;
@@ -340,12 +369,7 @@ export class FrameParser {
     const read = this.#payloadRead;
     const take = Math.min(this.#payloadLength - read, end - position);
     const stop = position + take;
-    if (this.#masked) {
-      // A piece short enough to be copied out of a chunk the runtime just made (see #whole).
-      if (!this.#reusedChunks && take <= VIEW_COPY_LIMIT) {
-        applyMaskBytewise(chunk, this.#mask!, position, stop, read);
-      } else applyMask(chunk, this.#mask!, position, stop, read);
-    }
+    if (this.#masked) this.#unmask(chunk, position, stop, read);
     this.#payloadRead = read + take;
     const complete = this.#payloadRead === this.#payloadLength;
 
@@ -376,6 +400,22 @@ export class FrameParser {
     (this.#message ??= new ByteAccumulator(this.#reusedChunks)).append(piece, this.#messageLength);
     if (complete) this.#completeFrame(undefined);
     return stop;
+  }
+
+  #readMask(source: Uint8Array, at: number): void {
+    const mask = this.#mask ??= new Uint8Array(4);
+    mask[0] = source[at];
+    mask[1] = source[at + 1];
+    mask[2] = source[at + 2];
+    mask[3] = source[at + 3];
+  }
+
+  /** Unmasks `chunk[start..stop)`, the payload from byte `read` of the frame on. */
+  #unmask(chunk: Uint8Array, start: number, stop: number, read: number): void {
+    // A piece short enough to be copied out of a chunk the runtime just made (see #whole).
+    if (!this.#reusedChunks && stop - start <= VIEW_COPY_LIMIT) {
+      applyMaskBytewise(chunk, this.#mask!, start, stop, read);
+    } else applyMask(chunk, this.#mask!, start, stop, read);
   }
 
   /**

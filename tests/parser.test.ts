@@ -298,6 +298,32 @@ test("parser: a fragmented message over maxMessageSize fails with 1009 at the fr
   assert.deepEqual(parser.events, [["error", 1009]]);
 });
 
+test("parser: short messages that arrive whole in one chunk meet every check of the header", () => {
+  const overFrame = record({ role: "server", maxFrameSize: 10 });
+  overFrame.feed(rawFrame({ opcode: BINARY, payload: bytesOf(11) }));
+  assert.deepEqual(overFrame.events, [["error", 1009]]);
+
+  const overMessage = record({ role: "client", maxMessageSize: 10 });
+  overMessage.feed(rawFrame({ opcode: TEXT, payload: "x".repeat(11), mask: false }));
+  assert.deepEqual(overMessage.events, [["error", 1009]]);
+
+  const atLimits = record({ role: "client", maxFrameSize: 10, maxMessageSize: 10 });
+  atLimits.feed(concatBytes(
+    rawFrame({ opcode: TEXT, payload: "0123456789", mask: false }),
+    rawFrame({ opcode: BINARY, payload: [], mask: false }),
+    rawFrame({ opcode: BINARY, payload: bytesOf(10), mask: false }),
+  ));
+  const whole = [["text", "0123456789"], ["binary", []], ["binary", bytesOf(10)]];
+  assert.deepEqual(atLimits.events, whole);
+
+  const badText = record({ role: "server" });
+  badText.feed(concatBytes(
+    rawFrame({ opcode: TEXT, payload: [0x41] }),
+    rawFrame({ opcode: TEXT, payload: [0x42, 0xc3] }),
+  ));
+  assert.deepEqual(badText.events, [["text", "A"], ["error", 1007]]);
+});
+
 test("parser: the fragment count is limited, empty fragments included", () => {
   const parser = record({ role: "server", maxFragments: 100 });
   parser.feed(rawFrame({ opcode: BINARY, payload: [1], fin: false }));

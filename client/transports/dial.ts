@@ -1,4 +1,4 @@
-import { bunRuntime, type BunSocket } from "../../connection/bun-api.ts";
+import { bunRuntime } from "../../connection/bun-api.ts";
 import { BunByteSocket } from "../../connection/bun-socket.ts";
 import type { ByteSocket } from "../../connection/byte-socket.ts";
 import { DenoByteSocket } from "../../connection/deno-socket.ts";
@@ -60,7 +60,9 @@ async function dialDeno(url: WebSocketUrl): Promise<ByteSocket> {
 
 /** Opens a TCP (or, for wss, TLS) connection to the URL's host with `Bun.connect`. */
 function dialBun(url: WebSocketUrl): Promise<ByteSocket> {
-  const adapter = (socket: BunSocket) => socket.data as BunByteSocket | undefined;
+  // Each connection has handlers of its own, so its adapter is kept here rather than read
+  // back through the socket's `data` slot on every event.
+  let byteSocket: BunByteSocket | undefined;
   return new Promise((resolve, reject) => {
     const refuse = (error: Error) => reject(error);
     bunRuntime().connect({
@@ -71,25 +73,22 @@ function dialBun(url: WebSocketUrl): Promise<ByteSocket> {
         binaryType: "uint8array",
         open(socket) {
           socket.setNoDelay(true);
-          const byteSocket = new BunByteSocket(socket, url.secure);
-          socket.data = byteSocket;
+          byteSocket = new BunByteSocket(socket, url.secure);
           if (!url.secure) resolve(byteSocket);
         },
         // A TLS socket is ready only once its certificate was verified.
         handshake(socket, _success, authorizationError) {
-          if (authorizationError === null) return resolve(adapter(socket)!);
+          if (authorizationError === null) return resolve(byteSocket!);
           refuse(untrusted(url, authorizationError));
           socket.terminate();
         },
-        data: (socket, chunk) => adapter(socket)?.onData(chunk),
-        drain: (socket) => adapter(socket)?.onDrain(),
-        close(socket) {
-          const byteSocket = adapter(socket);
+        data: (_socket, chunk) => byteSocket?.onData(chunk),
+        drain: () => byteSocket?.onDrain(),
+        close() {
           if (byteSocket === undefined) refuse(unreachable(url, "the connection closed"));
           else byteSocket.onClose();
         },
-        error(socket, error) {
-          const byteSocket = adapter(socket);
+        error(_socket, error) {
           if (byteSocket !== undefined) return byteSocket.onClose();
           refuse(url.secure ? untrusted(url, error) : unreachable(url, error));
         },
