@@ -29,14 +29,14 @@ const EMPTY_PAYLOAD: Uint8Array = new Uint8Array(0);
 
 /**
  * The frame {@link fillFrame} encodes next. A socket calls its fill inside `writeInto`, before
- * `writeInto` returns, so one record serves every connection and a frame costs no closure.
+ * `writeInto` returns, so one record serves every connection and a frame costs no closure. The
+ * payload is dropped once `writeInto` returns, whether or not the socket took the frame, so
+ * that the record never keeps a payload alive.
  */
 const nextFrame = { opcode: 0, payload: EMPTY_PAYLOAD, masked: false, fin: true, rsv1: false };
 
 function fillFrame(target: Uint8Array): number {
   const { opcode, payload, masked, fin, rsv1 } = nextFrame;
-  // The record must not keep a sent payload alive.
-  nextFrame.payload = EMPTY_PAYLOAD;
   return writeFrame(target, opcode, payload, masked, fin, rsv1);
 }
 
@@ -44,9 +44,7 @@ function fillFrame(target: Uint8Array): number {
 const nextText = { text: "", masked: false };
 
 function fillTextFrame(target: Uint8Array): number {
-  const { text, masked } = nextText;
-  nextText.text = "";
-  return writeTextFrame(target, text, masked);
+  return writeTextFrame(target, nextText.text, nextText.masked);
 }
 
 /** Bits of a connection's closing state. */
@@ -268,7 +266,9 @@ export class FramesConnection implements Connection, ByteReceiver {
         if (refused !== undefined) return refused;
         nextText.text = text;
         nextText.masked = this.#masked;
-        return this.#written(this.#socket.writeInto(room, fillTextFrame));
+        const flushed = this.#socket.writeInto(room, fillTextFrame);
+        nextText.text = "";
+        return this.#written(flushed);
       }
     }
     return this.#sendMessage(Opcode.Text, encoder.encode(text));
@@ -416,10 +416,12 @@ export class FramesConnection implements Connection, ByteReceiver {
     nextFrame.masked = masked;
     nextFrame.fin = fin;
     nextFrame.rsv1 = rsv1;
-    return this.#socket.writeInto(
+    const flushed = this.#socket.writeInto(
       frameHeaderLength(payload.length, masked) + payload.length,
       fillFrame,
     );
+    nextFrame.payload = EMPTY_PAYLOAD;
+    return flushed;
   }
 
   /**
