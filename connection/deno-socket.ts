@@ -186,7 +186,9 @@ export class DenoByteSocket implements ByteSocket {
 
   #takeChunk(): Uint8Array {
     const queue = this.#queue;
-    if (queue.length === 1 || queue[0].length >= COALESCE_LIMIT) return queue.shift()!;
+    // A lone chunk, the usual case, is popped: V8 shifts a one-element array far more slowly.
+    if (queue.length === 1) return queue.pop()!;
+    if (queue[0].length >= COALESCE_LIMIT) return queue.shift()!;
     let count = 0;
     let size = 0;
     while (count < queue.length && size + queue[count].length <= COALESCE_LIMIT) {

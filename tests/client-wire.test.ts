@@ -281,6 +281,21 @@ test("client wire: pings and the server's close are handled while no read is pen
   }
 });
 
+test("client wire: reads that wait together get the messages in the order they were made", async () => {
+  const { server, client, peer } = await openPair();
+  try {
+    const reads = [client.readTextMessage(), client.readTextMessage(), client.readTextMessage()];
+    peer.write(concatBytes(serverFrame(Opcode.Text, "one"), serverFrame(Opcode.Text, "two")));
+    peer.write(serverFrame(Opcode.Text, "three"));
+    assert.deepEqual(await within(Promise.all(reads), "three messages"), ["one", "two", "three"]);
+    peer.write(serverFrame(Opcode.Text, "four"));
+    assert.equal(await within(client.readTextMessage(), "the fourth message"), "four");
+    peer.destroy();
+  } finally {
+    await server.close();
+  }
+});
+
 test("client wire: a close the server never answers is dropped after the timeout", async () => {
   const { server, client, peer } = await openPair();
   try {
