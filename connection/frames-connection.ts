@@ -262,13 +262,7 @@ export class FramesConnection implements Connection, ByteReceiver {
       if (room !== undefined && text.length * 3 <= this.#options.maxFrameSize) {
         // The limit is judged on the fewest bytes the text can take, so that a connection is
         // never dropped for room the text turns out not to need.
-        const refused = this.#refusal(text.length);
-        if (refused !== undefined) return refused;
-        nextText.text = text;
-        nextText.masked = this.#masked;
-        const flushed = this.#socket.writeInto(room, fillTextFrame);
-        nextText.text = "";
-        return this.#written(flushed);
+        return this.#refusal(text.length) ?? this.#written(this.#writeText(room, text));
       }
     }
     return this.#sendMessage(Opcode.Text, encoder.encode(text));
@@ -421,6 +415,15 @@ export class FramesConnection implements Connection, ByteReceiver {
       fillFrame,
     );
     nextFrame.payload = EMPTY_PAYLOAD;
+    return flushed;
+  }
+
+  /** Encodes a one-frame text message into at most `room` bytes the socket lends, as #write. */
+  #writeText(room: number, text: string): boolean {
+    nextText.text = text;
+    nextText.masked = this.#masked;
+    const flushed = this.#socket.writeInto(room, fillTextFrame);
+    nextText.text = "";
     return flushed;
   }
 
