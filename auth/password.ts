@@ -1,4 +1,5 @@
-import { randomBytes, scrypt, type ScryptOptions, timingSafeEqual } from "node:crypto";
+import type { ScryptOptions } from "node:crypto";
+import { nodeBuiltin } from "../frame/node-builtin.ts";
 
 const SCHEME = "scrypt";
 const COST = 16384;
@@ -9,7 +10,7 @@ const SALT_LENGTH = 16;
 
 function derive(password: string, salt: Uint8Array, options: ScryptOptions, length: number) {
   return new Promise<Uint8Array>((resolve, reject) =>
-    scrypt(
+    nodeBuiltin("node:crypto").scrypt(
       password,
       salt,
       length,
@@ -36,7 +37,7 @@ export async function hashPassword(password: string): Promise<string> {
   if (typeof password !== "string" || password === "") {
     throw new TypeError("the password must be a non-empty string");
   }
-  const salt = new Uint8Array(randomBytes(SALT_LENGTH));
+  const salt = crypto.getRandomValues(new Uint8Array(SALT_LENGTH));
   const options = { N: COST, r: BLOCK_SIZE, p: PARALLELISM };
   const key = await derive(password, salt, options, KEY_LENGTH);
   return [SCHEME, COST, BLOCK_SIZE, PARALLELISM, base64(salt), base64(key)].join("$");
@@ -72,5 +73,5 @@ export function parseHash(hash: string): ParsedHash | string {
 /** Whether `password` matches `hash`, compared in constant time. */
 export async function verifyPassword(password: string, hash: ParsedHash): Promise<boolean> {
   const key = await derive(password, hash.salt, hash.options, hash.key.length);
-  return timingSafeEqual(key, hash.key);
+  return nodeBuiltin("node:crypto").timingSafeEqual(key, hash.key);
 }

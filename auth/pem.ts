@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { nodeBuiltin } from "../frame/node-builtin.ts";
 
 /** PEM text given inline, or read from the file it names. */
 export function pemText(name: string, value: string): string {
@@ -7,7 +7,7 @@ export function pemText(name: string, value: string): string {
   }
   if (value.includes("-----BEGIN ")) return value;
   try {
-    return readFileSync(value, "utf8");
+    return nodeBuiltin("node:fs").readFileSync(value, "utf8");
   } catch (error) {
     throw new TypeError(`${name}: cannot read ${value}: ${(error as Error).message}`);
   }

@@ -1,7 +1,8 @@
 import { basicAuthorization, isToken68 } from "../auth/credentials.ts";
-import { createPrivateKey, type KeyObject } from "node:crypto";
+import type { KeyObject } from "node:crypto";
 import { isOAuth2Grant, type OAuth2GrantConfig, oauth2TokenSource } from "../auth/client/oauth2.ts";
 import { pemText } from "../auth/pem.ts";
+import { nodeBuiltin } from "../frame/node-builtin.ts";
 import { AuthError } from "../dispatch/errors.ts";
 
 /**
@@ -113,7 +114,8 @@ function jwtIssuer(config: JwtIssuerConfig): AuthorizationSource {
       throw new TypeError(`auth.signatureConfig.algorithm ${algorithm} is not a signing algorithm`);
     }
     try {
-      key = createPrivateKey(pemText("auth.signatureConfig.privateKey", signature.privateKey));
+      const pem = pemText("auth.signatureConfig.privateKey", signature.privateKey);
+      key = nodeBuiltin("node:crypto").createPrivateKey(pem);
     } catch (error) {
       throw new TypeError(`auth.signatureConfig.privateKey: ${(error as Error).message}`);
     }

@@ -1,7 +1,8 @@
+import type { DOMParser } from "@xmldom/xmldom";
 import { decodeUtf8 } from "../frame/utf8.ts";
 import { PayloadBindingError, PayloadValidationError } from "./errors.ts";
 import { isThenable } from "./thenable.ts";
-import { parseXml } from "./xml.ts";
+import { xmlParser } from "./xml.ts";
 
 /**
  * A validator that follows the Standard Schema interface, version 1, as zod, valibot and
@@ -100,7 +101,7 @@ export const NOT_PARSED: unique symbol = Symbol("not parsed");
 /**
  * Turns a message into what `target` asks for. Binary messages meant for anything but
  * bytes are read as UTF-8 first. Answers synchronously unless a schema validates
- * asynchronously.
+ * asynchronously or XML support is still loading (with the first XML message).
  */
 export function bindMessage(
   data: string | Uint8Array,
@@ -116,12 +117,12 @@ export function bindMessage(
   switch (target) {
     case "text":
       return { value: text };
-    case "xml":
-      try {
-        return { value: parseXml(text) };
-      } catch (error) {
-        return { error: failure("not valid XML", error) };
-      }
+    case "xml": {
+      const parser = xmlParser();
+      return parser instanceof Promise
+        ? parser.then((loaded) => bindXml(loaded, text))
+        : bindXml(parser, text);
+    }
   }
   let json = parsed;
   if (json === NOT_PARSED) {
@@ -133,6 +134,14 @@ export function bindMessage(
   }
   if (target === "json" || !validation) return { value: json };
   return validate(target, json);
+}
+
+function bindXml(parser: DOMParser, text: string): Bound {
+  try {
+    return { value: parser.parseFromString(text, "text/xml") };
+  } catch (error) {
+    return { error: failure("not valid XML", error) };
+  }
 }
 
 function validate(schema: StandardSchema, value: unknown): Bound | Promise<Bound> {

@@ -1,14 +1,15 @@
-import { constants, createDeflateRaw, createInflateRaw, type InflateRaw } from "node:zlib";
+import type { DeflateRaw, InflateRaw } from "node:zlib";
 import { CloseCode } from "./close.ts";
 import type { DeflateParams } from "./deflate-negotiation.ts";
 import { FrameError } from "./errors.ts";
 import { readLimit } from "./limits.ts";
+import { nodeBuiltin } from "./node-builtin.ts";
 
 /** The empty stored block a sync flush ends with; RFC 7692 strips it on the wire. */
 const SYNC_FLUSH_TAIL = new Uint8Array([0x00, 0x00, 0xff, 0xff]);
 const DEFAULT_MAX_MESSAGE_SIZE = 16 * 1024 * 1024;
 
-type ZlibStream = ReturnType<typeof createDeflateRaw> | InflateRaw;
+type ZlibStream = DeflateRaw | InflateRaw;
 
 /**
  * Options of a {@link PerMessageDeflate} codec.
@@ -69,6 +70,7 @@ class ZlibLane {
   readonly #afterJob: (stream: ZlibStream) => void;
   readonly #feed: (stream: ZlibStream, input: Uint8Array) => void;
   readonly #limit: number;
+  readonly #syncFlush: number;
   #stream: ZlibStream | undefined;
   #failure: FrameError | undefined;
   readonly #queue: Job[] = [];
@@ -78,11 +80,13 @@ class ZlibLane {
     feed: (stream: ZlibStream, input: Uint8Array) => void,
     afterJob: (stream: ZlibStream) => void,
     limit: number,
+    syncFlush: number,
   ) {
     this.#create = create;
     this.#feed = feed;
     this.#afterJob = afterJob;
     this.#limit = limit;
+    this.#syncFlush = syncFlush;
   }
 
   run(input: Uint8Array): Promise<Uint8Array | FrameError> {
@@ -119,7 +123,7 @@ class ZlibLane {
     const job = this.#queue[0];
     const stream = this.#stream ??= this.#open();
     this.#feed(stream, job.input);
-    stream.flush(constants.Z_SYNC_FLUSH, () => {
+    stream.flush(this.#syncFlush, () => {
       if (this.#queue[0] !== job || this.#failure) return;
       // Deno completes the flush of corrupt input before it emits "error".
       if (stream.errored) {
@@ -143,9 +147,9 @@ class ZlibLane {
 }
 
 /**
- * The permessage-deflate codec of RFC 7692 for one connection, on `node:zlib`. Each
- * message is compressed with a sync flush and sent without the trailing `00 00 ff ff`,
- * which inflation appends again. The sliding window is kept across messages unless the
+ * The permessage-deflate codec of RFC 7692 for one connection, on `node:zlib`, which is
+ * loaded with the first codec rather than with the library. Each message is compressed with
+ * a sync flush and sent without the trailing `00 00 ff ff`, which inflation appends again. The sliding window is kept across messages unless the
  * negotiated parameters ask for no context takeover. Inflation is capped: a small frame
  * that inflates past `maxMessageSize` stops there with a 1009 error (decompression bomb).
  *
@@ -198,26 +202,29 @@ export class PerMessageDeflate {
       options.maxMessageSize,
       DEFAULT_MAX_MESSAGE_SIZE,
     );
+    const zlib = nodeBuiltin("node:zlib");
     // zlib cannot deflate with a 256-byte window; run-length matches reach back one byte,
     // which fits any window, so an 8-bit agreement is kept that way.
     const deflateOptions = ownBits === 8
-      ? { level, windowBits: 9, strategy: constants.Z_RLE }
+      ? { level, windowBits: 9, strategy: zlib.constants.Z_RLE }
       : { level, windowBits: ownBits };
 
     this.#deflate = new ZlibLane(
-      () => createDeflateRaw(deflateOptions),
+      () => zlib.createDeflateRaw(deflateOptions),
       (stream, input) => stream.write(input),
       (stream) => ownReset && stream.reset(),
       Infinity,
+      zlib.constants.Z_SYNC_FLUSH,
     );
     this.#inflate = new ZlibLane(
-      () => createInflateRaw({ windowBits: peerBits }),
+      () => zlib.createInflateRaw({ windowBits: peerBits }),
       (stream, input) => {
         stream.write(input);
         stream.write(SYNC_FLUSH_TAIL);
       },
       (stream) => peerReset && stream.reset(),
       maxMessageSize,
+      zlib.constants.Z_SYNC_FLUSH,
     );
   }
 

@@ -46,6 +46,8 @@ for (const engine of ENGINES) {
       xml: document,
       element: document.documentElement,
       object: { n: 1, nested: { ok: true } },
+      // Shaped like a node, but it has no markup of its own: plain data.
+      nodeLike: { nodeType: 1, nodeName: "a" },
       array: [1, "two", null],
       number: 42,
       nothing: undefined,
@@ -67,6 +69,7 @@ for (const engine of ENGINES) {
         { type: "text", data: '<ok a="1"/>' },
         { type: "text", data: '<ok a="1"/>' },
         { type: "text", data: '{"n":1,"nested":{"ok":true}}' },
+        { type: "text", data: '{"nodeType":1,"nodeName":"a"}' },
         { type: "text", data: '[1,"two",null]' },
         { type: "text", data: "42" },
         // "nothing" sends nothing: the next reply is the second "plain".

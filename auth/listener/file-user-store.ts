@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { nodeBuiltin } from "../../frame/node-builtin.ts";
 import { type ParsedHash, parseHash, verifyPassword } from "../password.ts";
 import type { FileUserStoreConfig } from "./config.ts";
 import type { Verdict } from "./verdict.ts";
@@ -19,7 +19,7 @@ function loadUsers(path: string): Map<string, StoredUser> {
   };
   let document: unknown;
   try {
-    document = JSON.parse(readFileSync(path, "utf8"));
+    document = JSON.parse(nodeBuiltin("node:fs").readFileSync(path, "utf8"));
   } catch (error) {
     return fail((error as Error).message);
   }

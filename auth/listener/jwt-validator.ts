@@ -1,6 +1,7 @@
-import { createPublicKey, type KeyObject } from "node:crypto";
+import type { KeyObject } from "node:crypto";
 import type { JWTPayload, JWTVerifyGetKey } from "jose";
 import type { JwtValidatorConfig } from "./config.ts";
+import { nodeBuiltin } from "../../frame/node-builtin.ts";
 import { pemText } from "../pem.ts";
 import { scopesOf } from "./scopes.ts";
 import type { Verdict } from "./verdict.ts";
@@ -66,7 +67,8 @@ function verificationKey(
   }
   const name = `jwtValidatorConfig.signatureConfig.${field}`;
   try {
-    return { key: createPublicKey(pemText(name, signature[field]!)), algorithms: ASYMMETRIC };
+    const key = nodeBuiltin("node:crypto").createPublicKey(pemText(name, signature[field]!));
+    return { key, algorithms: ASYMMETRIC };
   } catch (error) {
     throw new TypeError(`${name} is not a usable PEM ${field}: ${(error as Error).message}`);
   }
