@@ -1,10 +1,13 @@
 // Our listener echoing on /ws, for the load generator: ENGINE=bun|frames|deno, PORT.
-import process from "node:process";
 import { type EngineName, Listener } from "../../mod.ts";
 
-const listener = new Listener(Number(process.env.PORT ?? 0), {
+// Deno.env on Deno, so that this server loads no Node.js layer there, as the baselines do not.
+const env = (name: string): string | undefined =>
+  "Deno" in globalThis ? Deno.env.get(name) : process.env[name];
+
+const listener = new Listener(Number(env("PORT") ?? 0), {
   host: "127.0.0.1",
-  engine: process.env.ENGINE as EngineName,
+  engine: env("ENGINE") as EngineName,
   // Every baseline runs uncompressed, so this one does too.
   webSocketCompressionEnabled: false,
 });
