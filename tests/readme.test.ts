@@ -1,11 +1,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { denoBinary, root } from "./repository.ts";
 
-const root = fileURLToPath(new URL("..", import.meta.url));
 const readme = readFileSync(join(root, "README.md"), "utf8");
 
 interface CodeBlock {
@@ -58,9 +57,7 @@ test("README: every TypeScript block type-checks against the package", { timeout
       writeFileSync(file, `${code}\nexport {};\n`);
       return file;
     });
-    const pinned = join(root, "node_modules/.bin/deno");
-    const deno = existsSync(pinned) ? pinned : "deno";
-    const checked = spawnSync(deno, ["check", "--quiet", ...files], {
+    const checked = spawnSync(denoBinary(), ["check", "--quiet", ...files], {
       cwd: root,
       encoding: "utf8",
       env: { ...process.env, NO_COLOR: "1" },

@@ -1,12 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { nodeBuiltin } from "../frame/node-builtin.ts";
-
-const root = fileURLToPath(new URL("..", import.meta.url));
+import { denoBinary, root } from "./repository.ts";
 
 interface Dependency {
   specifier: string;
@@ -53,9 +49,7 @@ function loadedWithTheLibrary(graph: ModuleGraph): string[] {
 }
 
 test("importing the library loads only hono: zlib, crypto, fs, xmldom, jose and ldapts wait until a feature needs them", () => {
-  const pinned = join(root, "node_modules/.bin/deno");
-  const deno = existsSync(pinned) ? pinned : "deno";
-  const info = spawnSync(deno, ["info", "--json", "mod.ts"], {
+  const info = spawnSync(denoBinary(), ["info", "--json", "mod.ts"], {
     cwd: root,
     encoding: "utf8",
     env: { ...process.env, NO_COLOR: "1" },
