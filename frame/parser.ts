@@ -86,9 +86,24 @@ const MAX_SHORT_LENGTH = 125;
 const MAX_HEADER_LENGTH = 14;
 const EMPTY = new Uint8Array(0);
 
-const READING_HEADER = 0;
+// Bits of a parser's `#flags`: one field instead of nine, since every connection holds a
+// parser and each field of an object costs it eight bytes.
+/** Reading a payload; without it, a header. */
 const READING_PAYLOAD = 1;
+/** A close frame or a protocol error ended parsing. */
 const STOPPED = 2;
+/** Settings, fixed by the constructor. */
+const EXPECT_MASKED = 4;
+const COMPRESSION = 8;
+const REUSED_CHUNKS = 16;
+/** The frame being read. */
+const FIN = 32;
+const MASKED = 64;
+/** The message being read. */
+const MESSAGE_COMPRESSED = 128;
+const CHECK_UTF8 = 256;
+/** The chunk being parsed still backs a payload that was handed out. */
+const CHUNK_KEPT = 512;
 
 /**
  * Streaming RFC 6455 frame parser. Feed it bytes as they arrive, cut anywhere; it calls
@@ -119,34 +134,26 @@ const STOPPED = 2;
  */
 export class FrameParser {
   readonly #handler: FrameHandler;
-  readonly #expectMasked: boolean;
   readonly #maxFrameSize: number;
   readonly #maxMessageSize: number;
   readonly #maxFragments: number;
-  readonly #compression: boolean;
-  readonly #reusedChunks: boolean;
-  /** Whether the chunk being parsed still backs a payload that was handed out. */
-  #chunkKept = false;
+  /** {@link READING_PAYLOAD}, {@link STOPPED}, {@link EXPECT_MASKED} and the other bits. */
+  #flags = 0;
 
-  #state = READING_HEADER;
   /** Gathers a header that arrives in pieces; made for the first such header. */
   #header: Uint8Array | undefined;
   #headerFill = 0;
   #headerLength = 2;
 
-  #fin = false;
   #opcode = 0;
-  #masked = false;
   /** Made for the first masked frame, so that an idle connection holds no buffers. */
   #mask: Uint8Array | undefined;
   #payloadLength = 0;
   #payloadRead = 0;
 
   #messageOpcode = 0;
-  #messageCompressed = false;
   #messageLength = 0;
   #fragments = 0;
-  #checkUtf8 = false;
   /** Made for the first message that does not arrive whole in one chunk. */
   #message: ByteAccumulator | undefined;
   /** Made for the first text message that does not arrive whole in one chunk. */
@@ -160,22 +167,21 @@ export class FrameParser {
       throw new RangeError(`role must be "server" or "client", got ${options.role}`);
     }
     this.#handler = handler;
-    this.#expectMasked = options.role === "server";
     this.#maxFrameSize = readLimit("maxFrameSize", options.maxFrameSize, DEFAULT_MAX_SIZE);
     this.#maxMessageSize = readLimit("maxMessageSize", options.maxMessageSize, DEFAULT_MAX_SIZE);
     this.#maxFragments = readLimit("maxFragments", options.maxFragments, DEFAULT_MAX_FRAGMENTS);
-    this.#compression = options.compression ?? false;
-    this.#reusedChunks = options.reusedChunks ?? false;
+    this.#flags = (options.role === "server" ? EXPECT_MASKED : 0) |
+      (options.compression ? COMPRESSION : 0) | (options.reusedChunks ? REUSED_CHUNKS : 0);
   }
 
   /** False once a close frame or a protocol error ended parsing. */
   get active(): boolean {
-    return this.#state !== STOPPED;
+    return (this.#flags & STOPPED) === 0;
   }
 
   /** Stops parsing; later input is ignored. */
   stop(): void {
-    this.#state = STOPPED;
+    this.#flags |= STOPPED;
   }
 
   /**
@@ -184,15 +190,19 @@ export class FrameParser {
    * the caller may read into its memory again.
    */
   push(chunk: Uint8Array): boolean {
-    this.#chunkKept = !this.#reusedChunks;
+    // Without REUSED_CHUNKS every chunk counts as kept.
+    this.#flags = (this.#flags & ~CHUNK_KEPT) |
+      ((this.#flags & REUSED_CHUNKS) === 0 ? CHUNK_KEPT : 0);
     const end = chunk.length;
     let position = 0;
     while (position < end) {
-      if (this.#state === READING_HEADER) position = this.#readHeader(chunk, position, end);
-      else if (this.#state === READING_PAYLOAD) position = this.#readPayload(chunk, position, end);
-      else break;
+      const flags = this.#flags;
+      if ((flags & STOPPED) !== 0) break;
+      position = (flags & READING_PAYLOAD) === 0
+        ? this.#readHeader(chunk, position, end)
+        : this.#readPayload(chunk, position, end);
     }
-    return !this.#chunkKept;
+    return (this.#flags & CHUNK_KEPT) === 0;
   }
 
   #readHeader(chunk: Uint8Array, position: number, end: number): number {
@@ -246,7 +256,7 @@ export class FrameParser {
     const stop = start + length;
     if (
       (first !== 0x82 && first !== 0x81) || length > MAX_SHORT_LENGTH || stop > end ||
-      masked !== this.#expectMasked || this.#messageOpcode !== 0 ||
+      masked !== ((this.#flags & EXPECT_MASKED) !== 0) || this.#messageOpcode !== 0 ||
       length > this.#maxFrameSize || length > this.#maxMessageSize
     ) return -1;
     if (masked) {
@@ -254,10 +264,9 @@ export class FrameParser {
       this.#unmask(chunk, start, stop, 0);
     }
     const opcode = first & 0x0f;
-    this.#fin = true;
+    this.#flags = (this.#flags & ~(FIN | MESSAGE_COMPRESSED)) | FIN;
     this.#opcode = opcode;
     this.#messageOpcode = opcode;
-    this.#messageCompressed = false;
     if (opcode === Opcode.Text) this.#utf8?.reset();
     this.#completeFrame(this.#whole(chunk, start, stop));
     return stop;
@@ -281,14 +290,14 @@ export class FrameParser {
     }
     if ((first & 0x30) !== 0) return this.#fail(CloseCode.ProtocolError, "RSV2 or RSV3 set");
     if (rsv1) {
-      if (!this.#compression) {
+      if ((this.#flags & COMPRESSION) === 0) {
         return this.#fail(CloseCode.ProtocolError, "RSV1 set but no extension was negotiated");
       }
       if (control || opcode === Opcode.Continuation) {
         return this.#fail(CloseCode.ProtocolError, "RSV1 set on a control or continuation frame");
       }
     }
-    if (masked !== this.#expectMasked) {
+    if (masked !== ((this.#flags & EXPECT_MASKED) !== 0)) {
       return this.#fail(
         CloseCode.ProtocolError,
         masked ? "masked frame from a server" : "unmasked frame from a client",
@@ -309,9 +318,10 @@ export class FrameParser {
           return this.#fail(CloseCode.ProtocolError, "new message inside a fragmented message");
         }
         this.#messageOpcode = opcode;
-        this.#messageCompressed = rsv1;
-        this.#checkUtf8 = opcode === Opcode.Text && !rsv1;
-        if (this.#checkUtf8) this.#utf8?.reset();
+        const checkUtf8 = opcode === Opcode.Text && !rsv1;
+        this.#flags = (this.#flags & ~(MESSAGE_COMPRESSED | CHECK_UTF8)) |
+          (rsv1 ? MESSAGE_COMPRESSED : 0) | (checkUtf8 ? CHECK_UTF8 : 0);
+        if (checkUtf8) this.#utf8?.reset();
       }
       if ((!fin || opcode === Opcode.Continuation) && ++this.#fragments > this.#maxFragments) {
         return this.#fail(
@@ -320,9 +330,8 @@ export class FrameParser {
         );
       }
     }
-    this.#fin = fin;
+    this.#flags = (this.#flags & ~(FIN | MASKED)) | (fin ? FIN : 0) | (masked ? MASKED : 0);
     this.#opcode = opcode;
-    this.#masked = masked;
     this.#payloadLength = lengthCode;
     this.#headerLength = 2 + (lengthCode === 126 ? 2 : lengthCode === 127 ? 8 : 0) +
       (masked ? 4 : 0);
@@ -347,7 +356,7 @@ export class FrameParser {
       length = high * 0x100000000 + low;
       offset += 8;
     }
-    if (this.#masked) this.#readMask(source, offset);
+    if ((this.#flags & MASKED) !== 0) this.#readMask(source, offset);
     if (length > this.#maxFrameSize) {
       this.#fail(CloseCode.MessageTooBig, `frame of ${length} bytes exceeds ${this.#maxFrameSize}`);
       return;
@@ -362,21 +371,23 @@ export class FrameParser {
     this.#payloadLength = length;
     this.#payloadRead = 0;
     if (length === 0) this.#completeFrame(EMPTY);
-    else this.#state = READING_PAYLOAD;
+    else this.#flags |= READING_PAYLOAD;
   }
 
   #readPayload(chunk: Uint8Array, position: number, end: number): number {
     const read = this.#payloadRead;
     const take = Math.min(this.#payloadLength - read, end - position);
     const stop = position + take;
-    if (this.#masked) this.#unmask(chunk, position, stop, read);
+    if ((this.#flags & MASKED) !== 0) this.#unmask(chunk, position, stop, read);
     this.#payloadRead = read + take;
     const complete = this.#payloadRead === this.#payloadLength;
 
     if (isControlOpcode(this.#opcode)) {
       if (complete && read === 0) {
         this.#completeFrame(
-          this.#reusedChunks ? chunk.slice(position, stop) : this.#whole(chunk, position, stop),
+          (this.#flags & REUSED_CHUNKS) !== 0
+            ? chunk.slice(position, stop)
+            : this.#whole(chunk, position, stop),
         );
       } else {
         const control = this.#control ??= new Uint8Array(MAX_CONTROL_PAYLOAD);
@@ -385,19 +396,24 @@ export class FrameParser {
       }
       return stop;
     }
-    if (complete && read === 0 && this.#fin && this.#opcode !== Opcode.Continuation) {
+    if (
+      complete && read === 0 && (this.#flags & FIN) !== 0 && this.#opcode !== Opcode.Continuation
+    ) {
       // A header parsed in pieces ends fewer than its length into this chunk.
-      const headerBefore = this.#masked && position >= this.#headerLength &&
+      const headerBefore = (this.#flags & MASKED) !== 0 && position >= this.#headerLength &&
         take > HEADER_ROOM_MIN;
       this.#completeFrame(this.#whole(chunk, position, stop), headerBefore);
       return stop;
     }
     const piece = chunk.subarray(position, stop);
-    if (this.#checkUtf8 && !(this.#utf8 ??= new Utf8Validator()).write(piece)) {
+    if ((this.#flags & CHECK_UTF8) !== 0 && !(this.#utf8 ??= new Utf8Validator()).write(piece)) {
       this.#fail(CloseCode.InvalidPayload, "text message is not valid UTF-8");
       return end;
     }
-    (this.#message ??= new ByteAccumulator(this.#reusedChunks)).append(piece, this.#messageLength);
+    (this.#message ??= new ByteAccumulator((this.#flags & REUSED_CHUNKS) !== 0)).append(
+      piece,
+      this.#messageLength,
+    );
     if (complete) this.#completeFrame(undefined);
     return stop;
   }
@@ -413,7 +429,7 @@ export class FrameParser {
   /** Unmasks `chunk[start..stop)`, the payload from byte `read` of the frame on. */
   #unmask(chunk: Uint8Array, start: number, stop: number, read: number): void {
     // A piece short enough to be copied out of a chunk the runtime just made (see #whole).
-    if (!this.#reusedChunks && stop - start <= VIEW_COPY_LIMIT) {
+    if ((this.#flags & REUSED_CHUNKS) === 0 && stop - start <= VIEW_COPY_LIMIT) {
       applyMaskBytewise(chunk, this.#mask!, start, stop, read);
     } else applyMask(chunk, this.#mask!, start, stop, read);
   }
@@ -423,7 +439,9 @@ export class FrameParser {
    * {@link VIEW_COPY_LIMIT}) and the chunk is not read into again.
    */
   #whole(chunk: Uint8Array, start: number, end: number): Uint8Array {
-    if (!this.#reusedChunks && end - start <= VIEW_COPY_LIMIT) return chunk.slice(start, end);
+    if ((this.#flags & REUSED_CHUNKS) === 0 && end - start <= VIEW_COPY_LIMIT) {
+      return chunk.slice(start, end);
+    }
     return chunk.subarray(start, end);
   }
 
@@ -434,7 +452,7 @@ export class FrameParser {
    * frame's own header lies just before `whole` in its chunk (see `offerHeaderRoom`).
    */
   #completeFrame(whole: Uint8Array | undefined, headerBefore = false): void {
-    this.#state = READING_HEADER;
+    this.#flags &= ~READING_PAYLOAD;
     const opcode = this.#opcode;
     if (isControlOpcode(opcode)) {
       const payload = whole!;
@@ -443,7 +461,7 @@ export class FrameParser {
       else this.#receiveClose(payload);
       return;
     }
-    if (!this.#fin) return;
+    if ((this.#flags & FIN) === 0) return;
     const data = whole !== undefined && whole.length > 0
       ? whole
       : this.#message?.take() ?? new Uint8Array(0);
@@ -451,7 +469,7 @@ export class FrameParser {
     this.#messageOpcode = 0;
     this.#messageLength = 0;
     this.#fragments = 0;
-    if (this.#messageCompressed) {
+    if ((this.#flags & MESSAGE_COMPRESSED) !== 0) {
       this.#handler.compressed(messageOpcode === Opcode.Text, this.#kept(data, whole));
     } else if (messageOpcode === Opcode.Binary) {
       const payload = this.#kept(data, whole);
@@ -471,9 +489,9 @@ export class FrameParser {
    * enough to share a slab; a larger one keeps the chunk, which costs less than a new buffer.
    */
   #kept(data: Uint8Array, whole: Uint8Array | undefined): Uint8Array {
-    if (!this.#reusedChunks || data !== whole) return data;
+    if ((this.#flags & REUSED_CHUNKS) === 0 || data !== whole) return data;
     if (data.length <= SLAB_LIMIT) return copyBytes(data);
-    this.#chunkKept = true;
+    this.#flags |= CHUNK_KEPT;
     return data;
   }
 
@@ -483,12 +501,12 @@ export class FrameParser {
       this.#fail(result.closeCode, result.message);
       return;
     }
-    this.#state = STOPPED;
+    this.#flags |= STOPPED;
     this.#handler.close(result.code, result.reason);
   }
 
   #fail(closeCode: number, message: string): false {
-    this.#state = STOPPED;
+    this.#flags |= STOPPED;
     this.#handler.error(new FrameError(closeCode, message));
     return false;
   }
