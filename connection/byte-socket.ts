@@ -82,38 +82,46 @@ export function writeOwned(socket: ByteSocket, length: number, fill: Fill): bool
 }
 
 /**
- * Where a socket adapter sends what it reads: chunks that arrive before a receiver is set
- * are kept for it, and the end of the socket is reported once.
+ * The receiving side every socket adapter shares: chunks that arrive before a receiver is
+ * set are kept for it, and the end of the socket is reported once. Adapters extend it rather
+ * than hold one, so that each connection's socket is one object.
  */
 export class Inbox {
   #receiver: ByteReceiver | undefined;
   #early: Uint8Array[] | undefined;
-  #closed = false;
+  #ended = false;
 
-  set(receiver: ByteReceiver | undefined): void {
+  /** {@link ByteSocket.receive}. */
+  receive(receiver: ByteReceiver | undefined): void {
     this.#receiver = receiver;
     if (receiver === undefined) return;
     const early = this.#early;
     this.#early = undefined;
     for (const chunk of early ?? []) receiver.data(chunk);
-    if (this.#closed) receiver.closed();
+    if (this.#ended) receiver.closed();
   }
 
-  /** Keeps `chunk` for the next receiver, ahead of any chunk kept already. */
+  /** {@link ByteSocket.unread}: keeps `chunk` for the next receiver, ahead of any kept already. */
   unread(chunk: Uint8Array): void {
     if (chunk.length > 0) (this.#early ??= []).unshift(chunk);
   }
 
+  /** Whether the end of the socket was reported. */
+  protected get inboxEnded(): boolean {
+    return this.#ended;
+  }
+
   /** Delivers or keeps `chunk`; true when the receiver kept nothing of it. */
-  data(chunk: Uint8Array): boolean {
+  protected deliver(chunk: Uint8Array): boolean {
     if (this.#receiver !== undefined) return this.#receiver.data(chunk) === true;
     (this.#early ??= []).push(chunk);
     return false;
   }
 
-  closed(): void {
-    if (this.#closed) return;
-    this.#closed = true;
+  /** Reports the end of the socket, once. */
+  protected deliverEnd(): void {
+    if (this.#ended) return;
+    this.#ended = true;
     this.#receiver?.closed();
   }
 }

@@ -34,8 +34,6 @@ export interface Connection {
   readonly secure: boolean;
   /** The negotiated sub-protocol, or "" when none was. */
   readonly protocol: string;
-  /** The negotiated `Sec-WebSocket-Extensions` value, or "". */
-  readonly extensions: string;
   /** Whether the service's `onPing` must answer pings itself (false: the engine answers). */
   readonly canControlPings: boolean;
   /** Starts delivering events; nothing is read from the peer before this is called. */

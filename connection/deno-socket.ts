@@ -1,5 +1,4 @@
 import {
-  type ByteReceiver,
   type ByteSocket,
   DrainWaiters,
   type Fill,
@@ -57,11 +56,10 @@ function giveBack(written: Uint8Array): void {
  * {@link ReadBuffer} of 4 to 64 KiB. One write is in flight at a time, and frames queued
  * meanwhile are merged into the next.
  */
-export class DenoByteSocket implements ByteSocket {
+export class DenoByteSocket extends Inbox implements ByteSocket {
   readonly secure: boolean;
   readonly recyclesChunks = true;
   readonly #conn: DenoConn;
-  readonly #inbox = new Inbox();
   #queue: Uint8Array[] = [];
   #pending = 0;
   #writing = false;
@@ -72,6 +70,7 @@ export class DenoByteSocket implements ByteSocket {
   #closed = false;
 
   constructor(conn: DenoConn, secure: boolean) {
+    super();
     this.#conn = conn;
     this.secure = secure;
     this.#readLoop();
@@ -79,14 +78,6 @@ export class DenoByteSocket implements ByteSocket {
 
   get pending(): number {
     return this.#pending;
-  }
-
-  receive(receiver: ByteReceiver | undefined): void {
-    this.#inbox.set(receiver);
-  }
-
-  unread(chunk: Uint8Array): void {
-    this.#inbox.unread(chunk);
   }
 
   write(data: Uint8Array): boolean {
@@ -152,13 +143,13 @@ export class DenoByteSocket implements ByteSocket {
         const count = await this.#conn.read(buffer.room());
         if (count === null) break;
         const chunk = buffer.filled(count);
-        if (!this.#inbox.data(chunk)) buffer.keep(count);
+        if (!this.deliver(chunk)) buffer.keep(count);
       }
     } catch {
       // A reset or a close from our side ends reading the same way as end of stream.
     }
     this.destroy();
-    this.#inbox.closed();
+    this.deliverEnd();
   }
 
   async #writeLoop(): Promise<void> {

@@ -47,18 +47,32 @@ function fillTextFrame(target: Uint8Array): number {
   return writeTextFrame(target, nextText.text, nextText.masked);
 }
 
-/** Bits of a connection's closing state. */
+/** Bits of a connection's state. */
 const CLOSE_SENT = 1;
 const CLOSE_RECEIVED = 2;
 const ENDED = 4;
+/** Frames it sends are masked: it is a client. */
+const MASKED = 8;
+/** The read being parsed has delivered a message. */
+const ANSWERABLE = 16;
 
 /** What a frames connection was agreed to be at the handshake. */
 export interface FramesAgreement {
   role: "server" | "client";
   protocol: string;
-  extensions: string;
   /** The permessage-deflate codec when compression was negotiated. */
   codec?: PerMessageDeflate;
+}
+
+/**
+ * What a connection's later events and sends queue behind: one object, made when first
+ * needed, so that a connection that never has any keeps one field instead of two.
+ */
+class UnsettledWork {
+  /** Inbound work still waiting on inflation or on a turn of the event loop. */
+  inbound: Promise<void> | undefined;
+  /** Outbound messages still waiting on deflation. */
+  outbound: Promise<void> | undefined;
 }
 
 /**
@@ -108,25 +122,20 @@ class ParsedFrames implements FrameHandler {
  */
 export class FramesConnection implements Connection, ByteReceiver {
   readonly protocol: string;
-  readonly extensions: string;
   readonly #socket: ByteSocket;
   /** Often one object that every connection of a service shares. */
   readonly #options: ConnectionOptions;
-  readonly #masked: boolean;
   readonly #parser: FrameParser;
   readonly #codec: PerMessageDeflate | undefined;
   #events: ConnectionEvents | undefined;
-  /** Inbound work still waiting on inflation; later events queue behind it. */
-  #inbound: Promise<void> | undefined;
-  /** Outbound messages still waiting on deflation; later sends queue behind them. */
-  #outbound: Promise<void> | undefined;
+  /** Made for the first work that later events or sends must queue behind. */
+  #unsettled: UnsettledWork | undefined;
   /**
-   * {@link CLOSE_SENT}, {@link CLOSE_RECEIVED} and {@link ENDED} in one field: with two
-   * fields fewer, an idle connection fits a smaller allocation in JavaScriptCore.
+   * {@link CLOSE_SENT}, {@link CLOSE_RECEIVED}, {@link ENDED}, {@link MASKED} and
+   * {@link ANSWERABLE} in one field: with four fields fewer, an idle connection fits a
+   * smaller allocation in JavaScriptCore.
    */
-  #closing = 0;
-  /** Whether the read being parsed has delivered a message. */
-  #answerable = false;
+  #state = 0;
 
   /**
    * Takes `socket` over once the handshake is done; what the socket read past the handshake
@@ -136,8 +145,7 @@ export class FramesConnection implements Connection, ByteReceiver {
     this.#socket = socket;
     this.#options = options;
     this.protocol = agreed.protocol;
-    this.extensions = agreed.extensions;
-    this.#masked = agreed.role === "client";
+    if (agreed.role === "client") this.#state = MASKED;
     this.#codec = agreed.codec;
     this.#parser = new FrameParser({
       role: agreed.role,
@@ -148,16 +156,20 @@ export class FramesConnection implements Connection, ByteReceiver {
     }, new ParsedFrames(this));
   }
 
-  get #closeSent(): boolean {
-    return (this.#closing & CLOSE_SENT) !== 0;
+  #closeSent(): boolean {
+    return (this.#state & CLOSE_SENT) !== 0;
   }
 
-  get #closeReceived(): boolean {
-    return (this.#closing & CLOSE_RECEIVED) !== 0;
+  #closeReceived(): boolean {
+    return (this.#state & CLOSE_RECEIVED) !== 0;
   }
 
-  get #ended(): boolean {
-    return (this.#closing & ENDED) !== 0;
+  #masked(): boolean {
+    return (this.#state & MASKED) !== 0;
+  }
+
+  #ended(): boolean {
+    return (this.#state & ENDED) !== 0;
   }
 
   get canControlPings(): boolean {
@@ -177,7 +189,7 @@ export class FramesConnection implements Connection, ByteReceiver {
 
   data(chunk: Uint8Array): boolean {
     if (!this.#parser.active) return true;
-    this.#answerable = false;
+    this.#state &= ~ANSWERABLE;
     return this.#parser.push(chunk);
   }
 
@@ -189,24 +201,24 @@ export class FramesConnection implements Connection, ByteReceiver {
 
   // With nothing queued before it, a message goes straight to its event, without a closure.
   receivedText(data: string): void {
-    this.#answerable = true;
-    if (this.#inbound === undefined) this.#events!.text(data);
+    this.#state |= ANSWERABLE;
+    if (this.#unsettled?.inbound === undefined) this.#events!.text(data);
     else this.#inOrder(() => this.#events!.text(data));
   }
 
   receivedBinary(data: Uint8Array): void {
-    this.#answerable = true;
-    if (this.#inbound === undefined) this.#events!.binary(data);
+    this.#state |= ANSWERABLE;
+    if (this.#unsettled?.inbound === undefined) this.#events!.binary(data);
     else this.#inOrder(() => this.#events!.binary(data));
   }
 
   receivedCompressed(isText: boolean, data: Uint8Array): void {
-    this.#answerable = true;
+    this.#state |= ANSWERABLE;
     this.#inflate(isText, data);
   }
 
   receivedPing(data: Uint8Array): void {
-    if (this.#options.autoPong && !this.#closeSent) this.#write(Opcode.Pong, data);
+    if (this.#options.autoPong && !this.#closeSent()) this.#write(Opcode.Pong, data);
     this.#inOrder(() => this.#events!.pingReceived(data));
   }
 
@@ -215,11 +227,11 @@ export class FramesConnection implements Connection, ByteReceiver {
   }
 
   receivedClose(code: number, reason: string): void {
-    this.#closing |= CLOSE_RECEIVED;
+    this.#state |= CLOSE_RECEIVED;
     this.#windUp(() => {
       this.#events!.closing(code, reason);
       // Both close frames are exchanged: the server ends TCP (RFC 6455, 7.1.1).
-      if (this.#closeSent) this.#socket.end();
+      if (this.#closeSent()) this.#socket.end();
     });
   }
 
@@ -233,7 +245,7 @@ export class FramesConnection implements Connection, ByteReceiver {
    * acknowledgement) still goes out before the connection winds up.
    */
   #windUp(deliver: () => void): void {
-    if (!this.#answerable) return this.#inOrder(deliver);
+    if ((this.#state & ANSWERABLE) === 0) return this.#inOrder(deliver);
     this.#inOrder(() => new Promise<void>((resolve) => setTimeout(resolve, 0)).then(deliver));
   }
 
@@ -257,7 +269,7 @@ export class FramesConnection implements Connection, ByteReceiver {
 
   sendText(text: string): Promise<void> {
     // Three bytes per UTF-16 unit is the most UTF-8 a string can need.
-    if (this.#codec === undefined && this.#outbound === undefined) {
+    if (this.#codec === undefined && this.#unsettled?.outbound === undefined) {
       const room = textFrameRoom(text);
       if (room !== undefined && text.length * 3 <= this.#options.maxFrameSize) {
         // The limit is judged on the fewest bytes the text can take, so that a connection is
@@ -281,23 +293,25 @@ export class FramesConnection implements Connection, ByteReceiver {
   }
 
   close(code: number | undefined, reason: string): Promise<void> {
-    if (this.#closeSent || this.#ended) return SENT;
-    this.#closing |= CLOSE_SENT;
-    const frame = encodeFrame(Opcode.Close, encodeClosePayload(code, reason), this.#masked);
+    if (this.#closeSent() || this.#ended()) return SENT;
+    this.#state |= CLOSE_SENT;
+    const frame = encodeFrame(Opcode.Close, encodeClosePayload(code, reason), this.#masked());
     const send = () => {
       const written = this.#enqueue(frame.length, () => this.#socket.write(frame));
-      if (this.#closeReceived) this.#socket.end();
+      if (this.#closeReceived()) this.#socket.end();
       return written;
     };
-    return this.#outbound === undefined ? send() : this.#after(send);
+    return this.#unsettled?.outbound === undefined ? send() : this.#after(send);
   }
 
   fail(code: number, reason: string): void {
-    if (this.#ended) return;
+    if (this.#ended()) return;
     this.#parser.stop();
-    if (!this.#closeSent) {
-      this.#closing |= CLOSE_SENT;
-      this.#socket.write(encodeFrame(Opcode.Close, encodeClosePayload(code, reason), this.#masked));
+    if (!this.#closeSent()) {
+      this.#state |= CLOSE_SENT;
+      this.#socket.write(
+        encodeFrame(Opcode.Close, encodeClosePayload(code, reason), this.#masked()),
+      );
     }
     this.#socket.end();
   }
@@ -317,7 +331,7 @@ export class FramesConnection implements Connection, ByteReceiver {
   // --- internals ---
 
   #inOrder(deliver: () => void | Promise<void>): void {
-    const pending = this.#inbound;
+    const pending = this.#unsettled?.inbound;
     if (pending === undefined) {
       const result = deliver();
       if (result !== undefined) this.#track(result);
@@ -327,15 +341,16 @@ export class FramesConnection implements Connection, ByteReceiver {
   }
 
   #track(work: Promise<void>): void {
+    const unsettled = this.#unsettled ??= new UnsettledWork();
     const tracked = work.then(() => {
-      if (this.#inbound === tracked) this.#inbound = undefined;
+      if (unsettled.inbound === tracked) unsettled.inbound = undefined;
     });
-    this.#inbound = tracked;
+    unsettled.inbound = tracked;
   }
 
   #end(): void {
-    if (this.#ended) return;
-    this.#closing |= ENDED;
+    if (this.#ended()) return;
+    this.#state |= ENDED;
     this.#parser.stop();
     this.#codec?.close();
     this.#events!.ended();
@@ -344,7 +359,9 @@ export class FramesConnection implements Connection, ByteReceiver {
   #sendMessage(opcode: number, payload: Uint8Array): Promise<void> {
     const codec = this.#codec;
     if (codec === undefined || payload.length < COMPRESSION_THRESHOLD) {
-      if (this.#outbound === undefined) return this.#sendFrames(opcode, payload, false);
+      if (this.#unsettled?.outbound === undefined) {
+        return this.#sendFrames(opcode, payload, false);
+      }
       return this.#after(() => this.#sendFrames(opcode, payload, false));
     }
     // Deflation starts at once; only the write waits for the messages queued before it.
@@ -367,7 +384,7 @@ export class FramesConnection implements Connection, ByteReceiver {
     const maxFrameSize = this.#options.maxFrameSize;
     // Most messages are one frame: that path makes no closure.
     if (payload.length <= maxFrameSize) {
-      if (!this.#masked) {
+      if (!this.#masked()) {
         const frame = encodeInHeaderRoom(opcode, payload);
         if (frame !== undefined) return this.#socket.write(frame);
       }
@@ -381,18 +398,14 @@ export class FramesConnection implements Connection, ByteReceiver {
   }
 
   #after(write: () => Promise<void>): Promise<void> {
-    const previous = this.#outbound ?? SENT;
-    const written = previous.then(write);
-    const settled: Promise<void> = written.then(
-      () => this.#settle(settled),
-      () => this.#settle(settled),
-    );
-    this.#outbound = settled;
+    const unsettled = this.#unsettled ??= new UnsettledWork();
+    const written = (unsettled.outbound ?? SENT).then(write);
+    const settle = () => {
+      if (unsettled.outbound === settled) unsettled.outbound = undefined;
+    };
+    const settled: Promise<void> = written.then(settle, settle);
+    unsettled.outbound = settled;
     return written;
-  }
-
-  #settle(done: Promise<void>): void {
-    if (this.#outbound === done) this.#outbound = undefined;
   }
 
   #control(opcode: number, payload: Uint8Array): Promise<void> {
@@ -404,7 +417,7 @@ export class FramesConnection implements Connection, ByteReceiver {
 
   /** Encodes one frame straight into memory the socket lends; answers as its write does. */
   #write(opcode: number, payload: Uint8Array, fin = true, rsv1 = false): boolean {
-    const masked = this.#masked;
+    const masked = this.#masked();
     nextFrame.opcode = opcode;
     nextFrame.payload = payload;
     nextFrame.masked = masked;
@@ -421,7 +434,7 @@ export class FramesConnection implements Connection, ByteReceiver {
   /** Encodes a one-frame text message into at most `room` bytes the socket lends, as #write. */
   #writeText(room: number, text: string): boolean {
     nextText.text = text;
-    nextText.masked = this.#masked;
+    nextText.masked = this.#masked();
     const flushed = this.#socket.writeInto(room, fillTextFrame);
     nextText.text = "";
     return flushed;
@@ -440,7 +453,7 @@ export class FramesConnection implements Connection, ByteReceiver {
    * or they would queue past the write buffer limit (the connection is then dropped).
    */
   #refusal(size: number): Promise<void> | undefined {
-    if (this.#ended) {
+    if (this.#ended()) {
       return Promise.reject(this.#options.connectionError("Connection already closed"));
     }
     const socket = this.#socket;

@@ -1,6 +1,5 @@
 import type { Socket } from "node:net";
 import {
-  type ByteReceiver,
   type ByteSocket,
   DrainWaiters,
   type Fill,
@@ -14,24 +13,24 @@ import {
  * `node:tls` offers on Deno and Bun (client certificates, protocol versions, ciphers).
  * The stream queues writes itself; a write's callback says its bytes left.
  */
-export class NodeByteSocket implements ByteSocket {
+export class NodeByteSocket extends Inbox implements ByteSocket {
   readonly secure: boolean;
   readonly recyclesChunks = false;
   failure: Error | undefined;
   readonly #socket: Socket;
-  readonly #inbox = new Inbox();
   #pending = 0;
   readonly #drainWaiters = new DrainWaiters();
   #ending = false;
   #closed = false;
 
   constructor(socket: Socket, secure: boolean) {
+    super();
     this.#socket = socket;
     this.secure = secure;
     socket.setNoDelay(true);
     socket.on("data", (chunk: Uint8Array) => {
       // A plain view: Buffer's slice() shares memory where Uint8Array's copies.
-      this.#inbox.data(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+      this.deliver(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
     });
     // "close" follows every error, which is kept for whoever asks why the socket ended.
     socket.on("error", (error) => this.failure = error);
@@ -41,14 +40,6 @@ export class NodeByteSocket implements ByteSocket {
 
   get pending(): number {
     return this.#pending;
-  }
-
-  receive(receiver: ByteReceiver | undefined): void {
-    this.#inbox.set(receiver);
-  }
-
-  unread(chunk: Uint8Array): void {
-    this.#inbox.unread(chunk);
   }
 
   write(data: Uint8Array): boolean {
@@ -99,6 +90,6 @@ export class NodeByteSocket implements ByteSocket {
     this.#closed = true;
     this.#pending = 0;
     this.#drainWaiters.close();
-    this.#inbox.closed();
+    this.deliverEnd();
   }
 }

@@ -5,7 +5,6 @@ import { binaryArgument, writeOutgoing } from "./outgoing.ts";
 
 /** What a {@link Caller} needs from the connection it belongs to. */
 export interface CallerLink {
-  readonly id: string;
   readonly protocol: string;
   readonly secure: boolean;
   readonly open: boolean;
@@ -41,6 +40,8 @@ export class Caller {
   readonly #link: CallerLink;
   /** Made on the first `setAttribute`: most connections never keep anything. */
   #attributes: Map<string, unknown> | undefined;
+  /** Made when first asked for: most connections never are. */
+  #id: string | undefined;
 
   /** Made by the library for each connection; services receive it, they do not make it. */
   constructor(link: CallerLink) {
@@ -106,7 +107,7 @@ export class Caller {
 
   /** A unique id for this connection. */
   getConnectionId(): string {
-    return this.#link.id;
+    return this.#id ??= crypto.randomUUID();
   }
 
   /** The sub-protocol agreed at the handshake, or `undefined`. */

@@ -44,21 +44,21 @@ export class TaskQueue {
     this.#listener = listener;
   }
 
-  get #running(): boolean {
+  #running(): boolean {
     return (this.#state & RUNNING) !== 0;
   }
 
-  get #backlogged(): boolean {
+  #backlogged(): boolean {
     return (this.#state & BACKLOGGED) !== 0;
   }
 
-  get #waitingCount(): number {
+  #waitingCount(): number {
     return this.#waiting === undefined ? 0 : this.#waiting.length - this.#head;
   }
 
   start(): void {
     this.#state |= STARTED;
-    if (this.#running) return;
+    if (this.#running()) return;
     const first = this.#next();
     if (first !== undefined) this.#run(first);
   }
@@ -69,7 +69,7 @@ export class TaskQueue {
       return;
     }
     (this.#waiting ??= []).push(task);
-    if (!this.#backlogged && this.#waitingCount > BACKLOG_AT) {
+    if (!this.#backlogged() && this.#waitingCount() > BACKLOG_AT) {
       this.#state |= BACKLOGGED;
       this.#listener.backlogChanged(true);
     }
@@ -125,7 +125,7 @@ export class TaskQueue {
   }
 
   #checkBacklog(): void {
-    if (this.#backlogged && this.#waitingCount <= CLEARED_AT) {
+    if (this.#backlogged() && this.#waitingCount() <= CLEARED_AT) {
       this.#state &= ~BACKLOGGED;
       this.#listener.backlogChanged(false);
     }

@@ -99,7 +99,6 @@ export const framesTransport: Transport = async (request) => {
     }, {
       role: "client",
       protocol: outcome.protocol,
-      extensions: outcome.extensions,
       codec,
     });
     const { status, statusText, headers } = response;

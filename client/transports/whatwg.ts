@@ -63,10 +63,6 @@ class WhatwgConnection implements Connection {
     return this.#socket.protocol;
   }
 
-  get extensions(): string {
-    return this.#socket.extensions;
-  }
-
   listen(events: ConnectionEvents): void {
     this.#events = events;
     const early = this.#early;

@@ -53,11 +53,7 @@ class BunConnection implements Connection {
     this.protocol = acceptance.protocol;
   }
 
-  // Getters rather than fields: the same for every connection, they take no room in each.
-  get extensions(): string {
-    return "";
-  }
-
+  // A getter rather than a field: the same for every connection, it takes no room in each.
   get canControlPings(): boolean {
     return true;
   }

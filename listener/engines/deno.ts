@@ -16,7 +16,6 @@ const DRAIN_POLL_MS = 5;
 class DenoConnection implements Connection {
   readonly secure: boolean;
   readonly protocol: string;
-  readonly extensions = "";
   readonly canControlPings = false;
   readonly #socket: WebSocket;
   readonly #options: ConnectionOptions;

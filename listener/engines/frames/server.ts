@@ -143,13 +143,11 @@ export class FramesEngine implements Engine {
     headers.set("sec-websocket-accept", typeof accept === "string" ? accept : await accept);
     if (acceptance.protocol) headers.set("sec-websocket-protocol", acceptance.protocol);
     let codec: PerMessageDeflate | undefined;
-    let extensions = "";
     const agreement = acceptance.compression
       ? acceptDeflateOffer(acceptance.extensions)
       : undefined;
     if (agreement !== undefined) {
-      extensions = agreement.response;
-      headers.set("sec-websocket-extensions", extensions);
+      headers.set("sec-websocket-extensions", agreement.response);
       codec = new PerMessageDeflate(agreement.params, {
         role: "server",
         maxMessageSize: acceptance.options.maxMessageSize,
@@ -159,7 +157,6 @@ export class FramesEngine implements Engine {
     const connection = new FramesConnection(socket, acceptance.options, {
       role: "server",
       protocol: acceptance.protocol,
-      extensions,
       codec,
     });
     acceptance.open(connection);
