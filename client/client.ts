@@ -49,8 +49,8 @@ function isRetryable(error: unknown): boolean {
 type Write<T> = (connection: Connection, payload: T) => Promise<void>;
 const sendText: Write<string> = (connection, text) => connection.sendText(text);
 const sendBinary: Write<Uint8Array> = (connection, bytes) => connection.sendBinary(bytes);
-const sendPing: Write<Uint8Array> = (connection, bytes) => connection.ping(bytes);
-const sendPong: Write<Uint8Array> = (connection, bytes) => connection.pong(bytes);
+const sendPing: Write<Uint8Array> = (connection, bytes) => connection.sendPing(bytes);
+const sendPong: Write<Uint8Array> = (connection, bytes) => connection.sendPong(bytes);
 
 function withWriteTimeout(sent: Promise<void>, timeoutMs: number): Promise<void> {
   // Bytes the socket took at once have nothing left to time out.
@@ -474,7 +474,7 @@ export class Client implements AsyncIterable<string | Uint8Array> {
     this.#controls = this.#controls.then(async () => {
       const result = await method.call(handler, this, data);
       if (name === "onPing" && (result instanceof ArrayBuffer || ArrayBuffer.isView(result))) {
-        if (session.writable) await session.connection.pong(toBytes(result));
+        if (session.writable) await session.connection.sendPong(toBytes(result));
       }
     }).catch((error) => console.error(`[tether] pingPongHandler.${name} failed:`, error));
   }

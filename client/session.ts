@@ -87,7 +87,7 @@ export class Session implements ConnectionEvents {
     } else {
       this.#closeSent = true;
       const echo = code === CloseCode.NoStatusReceived ? undefined : code;
-      this.connection.close(echo, "").catch(() => {});
+      this.connection.sendClose(echo, "").catch(() => {});
     }
   }
 

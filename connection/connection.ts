@@ -44,13 +44,13 @@ export interface Connection {
    */
   sendText(text: string): Promise<void>;
   sendBinary(data: Uint8Array): Promise<void>;
-  ping(data: Uint8Array): Promise<void>;
-  pong(data: Uint8Array): Promise<void>;
+  sendPing(data: Uint8Array): Promise<void>;
+  sendPong(data: Uint8Array): Promise<void>;
   /**
    * Sends a close frame after everything queued before it (no status when `code` is
    * undefined). The transport is closed once both sides have sent theirs.
    */
-  close(code: number | undefined, reason: string): Promise<void>;
+  sendClose(code: number | undefined, reason: string): Promise<void>;
   /** Sends a close frame and closes the transport without waiting for the peer's reply. */
   fail(code: number, reason: string): void;
   /** Drops the transport at once. */

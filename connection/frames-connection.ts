@@ -76,51 +76,12 @@ class UnsettledWork {
 }
 
 /**
- * Passes what the parser finds to its connection. One object with methods on its prototype
- * instead of a handler of closures, so that an idle connection holds less.
- */
-class ParsedFrames implements FrameHandler {
-  readonly #connection: FramesConnection;
-
-  constructor(connection: FramesConnection) {
-    this.#connection = connection;
-  }
-
-  text(data: string): void {
-    this.#connection.receivedText(data);
-  }
-
-  binary(data: Uint8Array): void {
-    this.#connection.receivedBinary(data);
-  }
-
-  compressed(isText: boolean, data: Uint8Array): void {
-    this.#connection.receivedCompressed(isText, data);
-  }
-
-  ping(data: Uint8Array): void {
-    this.#connection.receivedPing(data);
-  }
-
-  pong(data: Uint8Array): void {
-    this.#connection.receivedPong(data);
-  }
-
-  close(code: number, reason: string): void {
-    this.#connection.receivedClose(code, reason);
-  }
-
-  error(error: FrameError): void {
-    this.#connection.receivedError(error);
-  }
-}
-
-/**
  * One WebSocket connection run by the wire layer over a {@link ByteSocket}: parses what
  * arrives, frames what is sent, inflates and deflates, and keeps the order of both
- * directions even while compression runs asynchronously. It is its socket's receiver.
+ * directions even while compression runs asynchronously. It is its socket's receiver and its
+ * parser's handler, so that a connection is one object fewer.
  */
-export class FramesConnection implements Connection, ByteReceiver {
+export class FramesConnection implements Connection, ByteReceiver, FrameHandler {
   readonly protocol: string;
   readonly #socket: ByteSocket;
   /** Often one object that every connection of a service shares. */
@@ -153,7 +114,7 @@ export class FramesConnection implements Connection, ByteReceiver {
       maxMessageSize: options.maxMessageSize,
       compression: agreed.codec !== undefined,
       reusedChunks: socket.recyclesChunks,
-    }, new ParsedFrames(this));
+    }, this);
   }
 
   #closeSent(): boolean {
@@ -197,36 +158,36 @@ export class FramesConnection implements Connection, ByteReceiver {
     this.#inOrder(() => this.#end());
   }
 
-  // --- what the parser found, in wire order (through ParsedFrames) ---
+  // --- FrameHandler: what the parser found, in wire order ---
 
   // With nothing queued before it, a message goes straight to its event, without a closure.
-  receivedText(data: string): void {
+  text(data: string): void {
     this.#state |= ANSWERABLE;
     if (this.#unsettled?.inbound === undefined) this.#events!.text(data);
     else this.#inOrder(() => this.#events!.text(data));
   }
 
-  receivedBinary(data: Uint8Array): void {
+  binary(data: Uint8Array): void {
     this.#state |= ANSWERABLE;
     if (this.#unsettled?.inbound === undefined) this.#events!.binary(data);
     else this.#inOrder(() => this.#events!.binary(data));
   }
 
-  receivedCompressed(isText: boolean, data: Uint8Array): void {
+  compressed(isText: boolean, data: Uint8Array): void {
     this.#state |= ANSWERABLE;
     this.#inflate(isText, data);
   }
 
-  receivedPing(data: Uint8Array): void {
+  ping(data: Uint8Array): void {
     if (this.#options.autoPong && !this.#closeSent()) this.#write(Opcode.Pong, data);
     this.#inOrder(() => this.#events!.pingReceived(data));
   }
 
-  receivedPong(data: Uint8Array): void {
+  pong(data: Uint8Array): void {
     this.#inOrder(() => this.#events!.pongReceived(data));
   }
 
-  receivedClose(code: number, reason: string): void {
+  close(code: number, reason: string): void {
     this.#state |= CLOSE_RECEIVED;
     this.#windUp(() => {
       this.#events!.closing(code, reason);
@@ -235,7 +196,7 @@ export class FramesConnection implements Connection, ByteReceiver {
     });
   }
 
-  receivedError(error: FrameError): void {
+  error(error: FrameError): void {
     this.#windUp(() => this.#events!.failed(error));
   }
 
@@ -284,15 +245,15 @@ export class FramesConnection implements Connection, ByteReceiver {
     return this.#sendMessage(Opcode.Binary, data);
   }
 
-  ping(data: Uint8Array): Promise<void> {
+  sendPing(data: Uint8Array): Promise<void> {
     return this.#control(Opcode.Ping, data);
   }
 
-  pong(data: Uint8Array): Promise<void> {
+  sendPong(data: Uint8Array): Promise<void> {
     return this.#control(Opcode.Pong, data);
   }
 
-  close(code: number | undefined, reason: string): Promise<void> {
+  sendClose(code: number | undefined, reason: string): Promise<void> {
     if (this.#closeSent() || this.#ended()) return SENT;
     this.#state |= CLOSE_SENT;
     const frame = encodeFrame(Opcode.Close, encodeClosePayload(code, reason), this.#masked());

@@ -49,7 +49,7 @@ export async function closeAndAwaitReply(
   timeout: number,
   reply: Promise<boolean>,
 ): Promise<void> {
-  await connection.close(code, reason).catch(() => {});
+  await connection.sendClose(code, reason).catch(() => {});
   let timer: ReturnType<typeof setTimeout> | undefined;
   const expired = timeout < 0 ? undefined : new Promise<"expired">((resolve) => {
     timer = setTimeout(() => resolve("expired"), timeout * 1000);

@@ -128,12 +128,12 @@ export class ConnectionDispatcher
 
   ping(data: Uint8Array): Promise<void> {
     this.#touch();
-    return this.#connection.ping(data);
+    return this.#connection.sendPing(data);
   }
 
   pong(data: Uint8Array): Promise<void> {
     this.#touch();
-    return this.#connection.pong(data);
+    return this.#connection.sendPong(data);
   }
 
   /** Sends our close and waits for the peer's, then drops the transport either way. */
@@ -195,7 +195,10 @@ export class ConnectionDispatcher
       const echo = () => {
         if (this.#closeSent()) return;
         this.#state |= CLOSE_SENT;
-        return this.#connection.close(code === CloseCode.NoStatusReceived ? undefined : code, "")
+        return this.#connection.sendClose(
+          code === CloseCode.NoStatusReceived ? undefined : code,
+          "",
+        )
           .catch(() => {});
       };
       const result = this.#call("onClose", [code, reason], "silent");

@@ -78,15 +78,15 @@ class WhatwgConnection implements Connection {
     return this.#send(data);
   }
 
-  ping(): Promise<void> {
+  sendPing(): Promise<void> {
     return refusedControl("a ping");
   }
 
-  pong(): Promise<void> {
+  sendPong(): Promise<void> {
     return refusedControl("a pong");
   }
 
-  close(code: number | undefined, reason: string): Promise<void> {
+  sendClose(code: number | undefined, reason: string): Promise<void> {
     const problem = code === undefined ? undefined : whatwgCloseProblem(code);
     if (problem !== undefined) return Promise.reject(problem);
     this.#socket.close(code, reason);

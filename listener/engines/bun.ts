@@ -118,17 +118,17 @@ class BunConnection implements Connection {
     return this.#refused() ?? this.#sent(this.#ws.send(data), data.length);
   }
 
-  ping(data: Uint8Array): Promise<void> {
+  sendPing(data: Uint8Array): Promise<void> {
     if (data.length > 125) return Promise.reject(new RangeError("ping payload over 125 bytes"));
     return this.#refused() ?? this.#sent(this.#ws.ping(data), data.length);
   }
 
-  pong(data: Uint8Array): Promise<void> {
+  sendPong(data: Uint8Array): Promise<void> {
     if (data.length > 125) return Promise.reject(new RangeError("pong payload over 125 bytes"));
     return this.#refused() ?? this.#sent(this.#ws.pong(data), data.length);
   }
 
-  close(code: number | undefined, reason: string): Promise<void> {
+  sendClose(code: number | undefined, reason: string): Promise<void> {
     if (!this.#ended) this.#ws.close(code, reason);
     return SENT;
   }

@@ -60,21 +60,21 @@ class DenoConnection implements Connection {
     return this.#sent(data);
   }
 
-  ping(): Promise<void> {
+  sendPing(): Promise<void> {
     return Promise.reject(this.#options.connectionError(
       "the deno engine cannot send pings: Deno answers and sends control frames itself; " +
         "use the frames engine for ping control",
     ));
   }
 
-  pong(): Promise<void> {
+  sendPong(): Promise<void> {
     return Promise.reject(this.#options.connectionError(
       "the deno engine cannot send pongs: Deno answers pings itself; " +
         "use the frames engine for ping control",
     ));
   }
 
-  close(code: number | undefined, reason: string): Promise<void> {
+  sendClose(code: number | undefined, reason: string): Promise<void> {
     if (!this.#ended) {
       try {
         this.#socket.close(code, reason);
@@ -86,12 +86,12 @@ class DenoConnection implements Connection {
   }
 
   fail(code: number, reason: string): void {
-    this.close(code, reason);
+    this.sendClose(code, reason);
   }
 
   terminate(): void {
     // The web API has no abort; a close with no wait for the reply is the nearest thing.
-    this.close(1000, "");
+    this.sendClose(1000, "");
   }
 
   pause(): void {}
@@ -105,7 +105,7 @@ class DenoConnection implements Connection {
     }
     const limit = this.#options.writeBufferLimit;
     if (socket.bufferedAmount > limit) {
-      this.close(1008, "write buffer limit exceeded");
+      this.sendClose(1008, "write buffer limit exceeded");
       return Promise.reject(this.#options.connectionError(
         `write buffer limit of ${limit} bytes exceeded: the peer is not reading; ` +
           "the connection is being closed",
