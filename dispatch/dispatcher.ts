@@ -7,9 +7,9 @@ import { bindingFailureReason, fitReason } from "./close-reason.ts";
 import { closeAndAwaitReply } from "./closing.ts";
 import type { DispatchSettings } from "./dispatch-config.ts";
 import { fromFrameError, type PayloadBindingError, toError } from "./errors.ts";
+import { IdleClock, type IdleListener } from "./idle-clock.ts";
 import { type ReplyMode, ReplyWriter } from "./reply-writer.ts";
 import { routeText } from "./routing.ts";
-import { IdleClock, type IdleListener } from "./idle-clock.ts";
 import { hasMethod, type Service } from "./service.ts";
 import { Signal } from "./signal.ts";
 import { type BacklogListener, type Task, TaskQueue } from "./task-queue.ts";
@@ -44,7 +44,6 @@ const BACKLOG = 16;
  * time and in order, writes back what the methods return, and keeps the closing handshake
  * and the idle timer. It never touches a runtime API; the engine does the I/O.
  */
-
 export class ConnectionDispatcher
   implements ConnectionEvents, CallerLink, BacklogListener, IdleListener {
   /** Made for the first method call: a connection whose service has no `onOpen` may idle without. */
@@ -195,11 +194,8 @@ export class ConnectionDispatcher
       const echo = () => {
         if (this.#closeSent()) return;
         this.#state |= CLOSE_SENT;
-        return this.#connection.sendClose(
-          code === CloseCode.NoStatusReceived ? undefined : code,
-          "",
-        )
-          .catch(() => {});
+        const echoed = code === CloseCode.NoStatusReceived ? undefined : code;
+        return this.#connection.sendClose(echoed, "").catch(() => {});
       };
       const result = this.#call("onClose", [code, reason], "silent");
       return isThenable(result) ? result.then(echo) : echo();
