@@ -509,7 +509,10 @@ const clientTable = [
 ].join("\n");
 
 const frameBench = [
-  spawnSync(DENO, ["run", "-A", "bench/frame.bench.ts"], { cwd: root, encoding: "utf8" }).stdout,
+  spawnSync(DENO, ["run", "-A", "--v8-flags=--expose-gc", "bench/frame.bench.ts"], {
+    cwd: root,
+    encoding: "utf8",
+  }).stdout,
   spawnSync(BUN, ["bench/frame.bench.ts"], { cwd: root, encoding: "utf8" }).stdout,
 ].join("\n").trim();
 
