@@ -30,13 +30,23 @@ export function toBytes(data: BinaryInput): Uint8Array {
   throw new TypeError(`expected an ArrayBuffer or a view of one, got ${typeof data}`);
 }
 
-/**
- * Byte arrays up to this size share slabs where that is cheaper. V8 (Deno) allocates a
- * small typed array about 15 times slower than it creates a view on a shared buffer;
- * JavaScriptCore (Bun) is the other way round, about 5 times.
- */
 const isJavaScriptCore = typeof (globalThis as { Bun?: unknown }).Bun !== "undefined";
-export const SLAB_LIMIT = isJavaScriptCore ? 0 : 2048;
+
+/**
+ * {@link allocateBytes} carves arrays of more than `SLAB_FLOOR` and at most `SLAB_CEILING`
+ * bytes from shared slabs. V8 (Deno) allocates a typed array of any size 10 to 80 times as
+ * slowly as it makes a view on a buffer that exists. JavaScriptCore (Bun) allocates one of up
+ * to about 512 bytes in its own heap, about twice as fast as a view; a larger one gets memory
+ * of its own, zero-filled, and costs 3 to 10 times as much as a view.
+ */
+const SLAB_FLOOR = isJavaScriptCore ? 512 : 0;
+const SLAB_CEILING = 2048;
+
+/**
+ * Payloads up to this size that arrived in a chunk the socket reads into again are copied
+ * into slabs; a larger one keeps the chunk. Only Deno's sockets read into their chunks again.
+ */
+export const SLAB_LIMIT = isJavaScriptCore ? 0 : SLAB_CEILING;
 
 /**
  * Parts of a fresh chunk up to this size are handed out as copies rather than views where
@@ -50,7 +60,7 @@ let slabOffset = 0;
 
 /** Memory for `length` bytes that the caller fills; small ones are carved from shared slabs. */
 export function allocateBytes(length: number): Uint8Array {
-  if (length > SLAB_LIMIT) return new Uint8Array(length);
+  if (length <= SLAB_FLOOR || length > SLAB_CEILING) return new Uint8Array(length);
   if (slabOffset + length > SLAB_SIZE) {
     slab = new ArrayBuffer(SLAB_SIZE);
     slabOffset = 0;

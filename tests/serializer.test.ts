@@ -125,6 +125,26 @@ test("serializer: text frames from a shared slab do not overlap", () => {
   });
 });
 
+test("serializer: frames kept side by side stay intact across the slab sizes", () => {
+  // Both runtimes carve some sizes from shared slabs (Bun from 513 bytes, Deno from 1); every
+  // frame must keep its own bytes however many are encoded after it.
+  const sizes = Array.from({ length: 400 }, (_, i) => (i * 37) % 3000);
+  const payloads = sizes.map((size, i) => bytesOf(size).map((byte) => byte ^ i));
+  const frames = payloads.map((payload, i) => encodeFrame(Opcode.Binary, payload, i % 2 === 0));
+  const texts = sizes.map((size, i) => "€".repeat(size % 700) + String(i));
+  const textFrames = texts.map((text, i) => encodeTextFrame(text, i % 2 === 0));
+  frames.forEach((frame, i) => {
+    const peer = record({ role: i % 2 === 0 ? "server" : "client" });
+    peer.feed(frame);
+    assert.deepEqual(peer.events, [["binary", [...payloads[i]]]], `binary frame ${i}`);
+  });
+  textFrames.forEach((frame, i) => {
+    const peer = record({ role: i % 2 === 0 ? "server" : "client" });
+    peer.feed(frame);
+    assert.deepEqual(peer.events, [["text", texts[i]]], `text frame ${i}`);
+  });
+});
+
 test("serializer: fragments never cut a UTF-8 character and reassemble to the message", () => {
   const text = "a€𝄞ñ".repeat(50) + "tail";
   const bytes = new TextEncoder().encode(text);
