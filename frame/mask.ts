@@ -7,10 +7,140 @@ const maskWord = new Int32Array(maskBytes.buffer);
 const WORD_LOOP_THRESHOLD = 32;
 
 /**
+ * A WebAssembly module with one exported 64 KiB memory and `mask(length, key)`, which XORs
+ * the first `length` bytes of that memory (a multiple of 64) with the 32-bit `key`, 64 bytes
+ * per loop turn in four 128-bit SIMD instructions. Its text form:
+ *
+ *   (memory (export "memory") 1)
+ *   (func (export "mask") (param $length i32) (param $key i32) (local $at i32) (local $k v128)
+ *     (local.set $k (i32x4.splat (local.get $key)))
+ *     (block $done (loop $next
+ *       (br_if $done (i32.ge_u (local.get $at) (local.get $length)))
+ *       (v128.store offset=0 (local.get $at)
+ *         (v128.xor (v128.load offset=0 (local.get $at)) (local.get $k)))
+ *       ... the same at offsets 16, 32 and 48 ...
+ *       (local.set $at (i32.add (local.get $at) (i32.const 64)))
+ *       (br $next))))
+ */
+const SIMD_MASK_MODULE =
+  "AGFzbQEAAAABBgFgAn9/AAMCAQAFAwEAAQcRAgZtZW1vcnkCAARtYXNrAAAKZQFjAgF/AXsgAf0RIQMCQANAIAIgAE8NASAC" +
+  "IAL9AAQAIAP9Uf0LBAAgAiAC/QAEECAD/VH9CwQQIAIgAv0ABCAgA/1R/QsEICACIAL9AAQwIAP9Uf0LBDAgAkHAAGohAgwA" +
+  "CwsL";
+/** What the module's memory holds at once: ranges are masked through it in pieces this large. */
+const SIMD_PIECE = 64 * 1024;
+
+const isJavaScriptCore = typeof (globalThis as { Bun?: unknown }).Bun !== "undefined";
+
+/**
+ * From this many bytes, a range masked in place goes through the SIMD module: copied into its
+ * memory, masked there and copied back. V8 (Deno) runs the loop of 32-bit words below at about
+ * 6 GB/s, and the module's way takes half the time from 2 KiB up (0.6 against 1.3 µs at 16
+ * KiB). JavaScriptCore (Bun) runs that loop about twice as fast, and there the two copies cost
+ * what the SIMD instructions save, so it keeps the loop.
+ */
+const SIMD_IN_PLACE_MIN = isJavaScriptCore ? Infinity : 2048;
+
+/**
+ * From this many bytes, a payload copied into a frame and masked goes through the SIMD module
+ * on both engines: its copy into the module's memory replaces the copy into the frame, so
+ * the masking costs one pass fewer (a 1 MiB client frame in 37-45% less time on Deno, 26% less
+ * on Bun).
+ */
+const SIMD_COPY_MIN = 2048;
+
+interface SimdMasker {
+  memory: Uint8Array;
+  mask(length: number, key: number): void;
+}
+
+/** Made on first use; null where the runtime compiles no WebAssembly or has no SIMD. */
+let simdMasker: SimdMasker | null | undefined;
+
+function simd(): SimdMasker | null {
+  if (simdMasker !== undefined) return simdMasker;
+  try {
+    const code = Uint8Array.from(atob(SIMD_MASK_MODULE), (char) => char.charCodeAt(0));
+    const { exports } = new WebAssembly.Instance(new WebAssembly.Module(code));
+    const { memory, mask } = exports as {
+      memory: WebAssembly.Memory;
+      mask(length: number, key: number): void;
+    };
+    simdMasker = { memory: new Uint8Array(memory.buffer), mask };
+  } catch {
+    // Some edge platforms refuse to compile WebAssembly at run time: the loop masks there.
+    simdMasker = null;
+  }
+  return simdMasker;
+}
+
+/** Whether a range of `length` bytes is masked in place through the SIMD module here. */
+export function masksThroughSimd(length: number): boolean {
+  return length >= SIMD_IN_PLACE_MIN && simd() !== null;
+}
+
+/** The 32-bit key that masks a range whose first byte takes mask byte `rotation & 3`. */
+function keyWord(mask: Uint8Array, rotation: number): number {
+  maskBytes[0] = mask[rotation & 3];
+  maskBytes[1] = mask[(rotation + 1) & 3];
+  maskBytes[2] = mask[(rotation + 2) & 3];
+  maskBytes[3] = mask[(rotation + 3) & 3];
+  return maskWord[0];
+}
+
+/**
+ * Writes `source[0..length)` XORed with `mask` (starting at mask byte `phase`) to `target` at
+ * `at`, through the SIMD module in pieces; `source` may be `target` itself at `at`. Returns
+ * how many bytes it wrote, a multiple of 64: the caller masks the rest.
+ */
+function maskThroughSimd(
+  masker: SimdMasker,
+  target: Uint8Array,
+  at: number,
+  source: Uint8Array,
+  length: number,
+  mask: Uint8Array,
+  phase: number,
+): number {
+  const key = keyWord(mask, phase);
+  const whole = length & ~63;
+  for (let done = 0; done < whole;) {
+    const piece = Math.min(SIMD_PIECE, whole - done);
+    masker.memory.set(source.subarray(done, done + piece));
+    masker.mask(piece, key);
+    target.set(masker.memory.subarray(0, piece), at + done);
+    done += piece;
+  }
+  return whole;
+}
+
+/**
+ * Copies `payload` into `target` at `at` masked with `mask`, leaving `payload` as it was: in
+ * one pass through the SIMD module where that is faster, else a copy and then the masking in
+ * place, which beats masking while copying in a loop of our own.
+ */
+export function copyMasked(
+  target: Uint8Array,
+  at: number,
+  payload: Uint8Array,
+  mask: Uint8Array,
+): void {
+  const length = payload.length;
+  const masker = length >= SIMD_COPY_MIN ? simd() : null;
+  if (masker === null) {
+    target.set(payload, at);
+    return applyMask(target, mask, at, at + length);
+  }
+  const done = maskThroughSimd(masker, target, at, payload, length, mask, 0);
+  for (let i = done; i < length; i++) target[at + i] = payload[i] ^ mask[i & 3];
+}
+
+/**
  * XORs `data[start..end)` in place with the 4-byte `mask`, starting at mask byte `phase`.
  * Works 32 bits at a time on the aligned middle of the range, so the cost is about a
- * quarter of a byte loop. `phase` lets a payload that arrives in pieces be unmasked piece
- * by piece: pass the number of payload bytes already unmasked.
+ * quarter of a byte loop; on V8 (Deno) a range of 2 KiB or more goes through 128-bit
+ * WebAssembly SIMD instead, where the runtime compiles WebAssembly. `phase` lets a payload
+ * that arrives in pieces be unmasked piece by piece: pass the number of payload bytes
+ * already unmasked.
  *
  * @example
  * ```ts
@@ -30,16 +160,17 @@ export function applyMask(
   phase = 0,
 ): void {
   if (end - start < WORD_LOOP_THRESHOLD) return applyMaskBytewise(data, mask, start, end, phase);
+  const masker = end - start >= SIMD_IN_PLACE_MIN ? simd() : null;
+  if (masker !== null) {
+    const range = data.subarray(start, end);
+    const done = maskThroughSimd(masker, data, start, range, end - start, mask, phase);
+    return applyMaskBytewise(data, mask, start + done, end, phase + done);
+  }
   let i = start;
   const misalignment = (data.byteOffset + i) & 3;
   const headEnd = misalignment === 0 ? i : i + 4 - misalignment;
   for (; i < headEnd; i++) data[i] ^= mask[(phase + i - start) & 3];
-  const rotation = phase + i - start;
-  maskBytes[0] = mask[rotation & 3];
-  maskBytes[1] = mask[(rotation + 1) & 3];
-  maskBytes[2] = mask[(rotation + 2) & 3];
-  maskBytes[3] = mask[(rotation + 3) & 3];
-  const word = maskWord[0];
+  const word = keyWord(mask, phase + i - start);
   const words = (end - i) >>> 2;
   const view = new Int32Array(data.buffer, data.byteOffset + i, words);
   // Eight words per turn: neither V8 nor JavaScriptCore unrolls this loop by itself;

@@ -1,6 +1,6 @@
 import { allocateBytes, releaseUnused } from "./bytes.ts";
 import { takeHeaderRoom } from "./header-room.ts";
-import { applyMask } from "./mask.ts";
+import { applyMask, copyMasked } from "./mask.ts";
 import { Opcode } from "./opcode.ts";
 
 const MASK_POOL_SIZE = 4096;
@@ -150,8 +150,7 @@ export function writeFrame(
       target[headerLength + i] = payload[i] ^ target[headerLength - 4 + (i & 3)];
     }
   } else {
-    target.set(payload, headerLength);
-    maskPayload(target, headerLength, headerLength + length);
+    copyMasked(target, headerLength, payload, target.subarray(headerLength - 4, headerLength));
   }
   return headerLength + length;
 }

@@ -12,7 +12,7 @@ import {
   Opcode,
   toBytes,
 } from "../mod.ts";
-import { applyMaskBytewise } from "../frame/mask.ts";
+import { applyMaskBytewise, copyMasked, masksThroughSimd } from "../frame/mask.ts";
 import { HEADER_ROOM_MIN } from "../frame/header-room.ts";
 import { encodeInHeaderRoom } from "../frame/serializer.ts";
 import { handlerWith, record } from "./support.ts";
@@ -181,8 +181,12 @@ test("serializer: binary fragments use the full size and RSV1 only on the first 
 
 test("mask: 32-bit and unrolled byte masking equal plain XOR at every alignment, length and phase", () => {
   const mask = Uint8Array.of(0x12, 0x34, 0x56, 0x78);
-  const backing = Uint8Array.from({ length: 1104 }, (_, i) => (i * 7) & 0xff);
-  const lengths = [0, 1, 2, 3, 4, 5, 6, 7, 31, 32, 33, 45, 59, 64, 91, 100, 157, 257, 1000];
+  const backing = Uint8Array.from({ length: 140_000 }, (_, i) => (i * 7) & 0xff);
+  // Past 2 KiB, Deno masks through WebAssembly SIMD in pieces of 64 KiB.
+  const lengths = [
+    ...[0, 1, 2, 3, 4, 5, 6, 7, 31, 32, 33, 45, 59, 64, 91, 100, 157, 257, 1000],
+    ...[2047, 2048, 2049, 2111, 4160, 65536 + 64 + 5, 131_137],
+  ];
   for (const masker of [applyMask, applyMaskBytewise]) {
     for (const offset of [0, 1, 2, 3]) {
       for (const length of lengths) {
@@ -207,6 +211,24 @@ test("mask: 32-bit and unrolled byte masking equal plain XOR at every alignment,
       }
     }
   }
+});
+
+test("mask: copyMasked equals a copy and XOR, keeps the payload, and V8 masks in place via SIMD", () => {
+  const mask = Uint8Array.of(0x9a, 0xbc, 0xde, 0xf0);
+  for (const length of [0, 5, 63, 64, 2047, 2048, 2049, 9000, 65536 + 64 + 3, 200_000]) {
+    const payload = Uint8Array.from({ length }, (_, i) => (i * 31 + 7) & 0xff);
+    const original = payload.slice();
+    const target = new Uint8Array(length + 20).fill(0xee);
+    copyMasked(target, 10, payload, mask);
+    const expected = Uint8Array.from(payload, (byte, i) => byte ^ mask[i & 3]);
+    assert.deepEqual(target.subarray(10, 10 + length), expected, `length ${length}`);
+    assert.ok(target.subarray(0, 10).every((byte) => byte === 0xee), `before, length ${length}`);
+    assert.ok(target.subarray(10 + length).every((byte) => byte === 0xee), `after, ${length}`);
+    assert.deepEqual(payload, original, `payload of length ${length} changed`);
+  }
+  // Deno runs V8, which also masks large ranges in place through the module; Bun keeps its loop.
+  assert.equal(masksThroughSimd(4096), typeof (globalThis as { Deno?: unknown }).Deno === "object");
+  assert.equal(masksThroughSimd(2047), false);
 });
 
 /** The binary payloads a parser of `role` hands out for `chunks`, pushed in turn. */
