@@ -1,3 +1,4 @@
+import { gatherInto } from "../frame/bytes.ts";
 import {
   type ByteSocket,
   DrainWaiters,
@@ -32,6 +33,11 @@ function scratchOf(length: number): Uint8Array {
   }
   return scratch;
 }
+
+// Bun gives memory without zero-filling it; messages gathered from pieces take theirs from it.
+const allocUnsafe = (globalThis as { Bun?: { allocUnsafe?(length: number): Uint8Array } }).Bun
+  ?.allocUnsafe;
+if (allocUnsafe !== undefined) gatherInto(allocUnsafe);
 
 /** Bits of a socket's `#mode`. */
 const SECURE = 1;

@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { FrameParser } from "../mod.ts";
+import { gatherInto } from "../frame/bytes.ts";
 import { concatBytes, handlerWith, type ParserEvent, rawFrame, record } from "./support.ts";
 
 const TEXT = 0x1;
@@ -497,4 +498,56 @@ test("parser: payload views handed out stay intact when later chunks arrive", ()
   raw.push(concatBytes(first, second.subarray(0, 3)));
   raw.push(second.slice(3));
   assert.deepEqual(seen.map((view) => [...view]), [[1, 2, 3], [4, 5, 6]]);
+});
+
+test("parser: memory a gathered message takes without zero-filling is all written when handed out", () => {
+  // An allocator that leaves a mark in every byte stands in for Bun's allocUnsafe: no handed-out
+  // message may keep a marked byte anywhere in its memory, however it arrived in pieces.
+  const MARK = 0xaa;
+  gatherInto((length) => new Uint8Array(length).fill(MARK));
+  try {
+    const unmarked = (length: number) => Array.from({ length }, (_, i) => (i * 7) % MARK);
+    const payload = unmarked(300_000);
+    const cases: Array<["server" | "client", Uint8Array, number[]]> = [
+      ["server", rawFrame({ opcode: BINARY, payload, mask: [1, 2, 3, 4] }), payload],
+      // A frame past the known end grows the memory by doubling: its tail stays unwritten.
+      [
+        "client",
+        concatBytes(
+          rawFrame({ opcode: BINARY, payload: payload.slice(0, 70_000), fin: false, mask: false }),
+          rawFrame({ opcode: CONTINUATION, payload: [payload[70_000]], mask: false }),
+        ),
+        payload.slice(0, 70_001),
+      ],
+      [
+        "client",
+        concatBytes(
+          rawFrame({ opcode: BINARY, payload: payload.slice(0, 70_000), fin: false, mask: false }),
+          rawFrame({ opcode: CONTINUATION, payload: [payload[70_000]], fin: false, mask: false }),
+          rawFrame({ opcode: CONTINUATION, payload: payload.slice(70_001), mask: false }),
+        ),
+        payload,
+      ],
+    ];
+    for (const [role, stream, expected] of cases) {
+      for (const pieceSize of [1000, 4096, 65_536, 99_999]) {
+        const label = `${role}, ${expected.length} bytes in pieces of ${pieceSize}`;
+        const handedOut: Uint8Array[] = [];
+        const parser = new FrameParser(
+          { role },
+          handlerWith({ binary: (data) => handedOut.push(data) }),
+        );
+        for (let at = 0; at < stream.length; at += pieceSize) {
+          parser.push(stream.slice(at, at + pieceSize));
+        }
+        assert.equal(handedOut.length, 1, label);
+        assert.deepEqual([...handedOut[0]], expected, label);
+        const memory = new Uint8Array(handedOut[0].buffer);
+        assert.equal(memory.indexOf(MARK), -1, `${label}: unwritten memory handed out`);
+      }
+    }
+  } finally {
+    const bun = (globalThis as { Bun?: { allocUnsafe(length: number): Uint8Array } }).Bun;
+    gatherInto(bun === undefined ? (length) => new Uint8Array(length) : bun.allocUnsafe);
+  }
 });
