@@ -1,5 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import {
   applyMask,
   encodeFragments,
@@ -229,6 +230,32 @@ test("mask: copyMasked equals a copy and XOR, keeps the payload, and V8 masks in
   // Deno runs V8, which also masks large ranges in place through the module; Bun keeps its loop.
   assert.equal(masksThroughSimd(4096), typeof (globalThis as { Deno?: unknown }).Deno === "object");
   assert.equal(masksThroughSimd(2047), false);
+});
+
+test("mask: where WebAssembly cannot be compiled, large ranges are masked by the loop", () => {
+  // A process of the same runtime without WebAssembly, as on edge platforms that refuse it.
+  const script = `
+    delete globalThis.WebAssembly;
+    const { applyMask, copyMasked, masksThroughSimd } = await import(${
+    JSON.stringify(new URL("../frame/mask.ts", import.meta.url).href)
+  });
+    const mask = Uint8Array.of(1, 2, 3, 4);
+    const original = Uint8Array.from({ length: 100_003 }, (_, i) => (i * 13) & 0xff);
+    const data = original.slice();
+    applyMask(data, mask, 0, data.length, 0);
+    const framed = new Uint8Array(data.length);
+    copyMasked(framed, 0, original, mask);
+    const right = data.every((byte, i) => byte === (original[i] ^ mask[i & 3])) &&
+      framed.every((byte, i) => byte === data[i]);
+    console.log(JSON.stringify({ simd: masksThroughSimd(4096), right }));
+  `;
+  const isDeno = typeof (globalThis as { Deno?: unknown }).Deno === "object";
+  const run = spawnSync(process.execPath, isDeno ? ["eval", script] : ["-e", script], {
+    encoding: "utf8",
+    env: { ...process.env, NO_COLOR: "1" },
+  });
+  assert.equal(run.status, 0, run.stderr);
+  assert.deepEqual(JSON.parse(run.stdout.trim()), { simd: false, right: true });
 });
 
 /** The binary payloads a parser of `role` hands out for `chunks`, pushed in turn. */
