@@ -30,7 +30,8 @@ export function toBytes(data: BinaryInput): Uint8Array {
   throw new TypeError(`expected an ArrayBuffer or a view of one, got ${typeof data}`);
 }
 
-const isJavaScriptCore = typeof (globalThis as { Bun?: unknown }).Bun !== "undefined";
+/** Whether this runtime is JavaScriptCore (Bun), whose costs differ from V8's (Deno). */
+export const isJavaScriptCore = typeof (globalThis as { Bun?: unknown }).Bun !== "undefined";
 
 /**
  * {@link allocateBytes} carves arrays of more than `SLAB_FLOOR` and at most `SLAB_CEILING`
