@@ -9,15 +9,16 @@ const maskWord = new Int32Array(maskBytes.buffer);
 const WORD_LOOP_THRESHOLD = 32;
 
 /**
- * A WebAssembly module with one exported 64 KiB memory and `mask(length, key)`, which XORs
- * the first `length` bytes of that memory (a multiple of 64) with the 32-bit `key`, 64 bytes
- * per loop turn in four 128-bit SIMD instructions. Its text form:
+ * A WebAssembly module with one exported memory of 64 KiB to start with and
+ * `mask(start, end, key)`, which XORs bytes `start..end` of that memory (a multiple of 64 of
+ * them) with the 32-bit `key`, 64 bytes per loop turn in four 128-bit SIMD instructions. Its
+ * text form:
  *
  *   (memory (export "memory") 1)
- *   (func (export "mask") (param $length i32) (param $key i32) (local $at i32) (local $k v128)
+ *   (func (export "mask") (param $at i32) (param $end i32) (param $key i32) (local $k v128)
  *     (local.set $k (i32x4.splat (local.get $key)))
  *     (block $done (loop $next
- *       (br_if $done (i32.ge_u (local.get $at) (local.get $length)))
+ *       (br_if $done (i32.ge_u (local.get $at) (local.get $end)))
  *       (v128.store offset=0 (local.get $at)
  *         (v128.xor (v128.load offset=0 (local.get $at)) (local.get $k)))
  *       ... the same at offsets 16, 32 and 48 ...
@@ -25,11 +26,16 @@ const WORD_LOOP_THRESHOLD = 32;
  *       (br $next))))
  */
 const SIMD_MASK_MODULE =
-  "AGFzbQEAAAABBgFgAn9/AAMCAQAFAwEAAQcRAgZtZW1vcnkCAARtYXNrAAAKZQFjAgF/AXsgAf0RIQMCQANAIAIgAE8NASAC" +
-  "IAL9AAQAIAP9Uf0LBAAgAiAC/QAEECAD/VH9CwQQIAIgAv0ABCAgA/1R/QsEICACIAL9AAQwIAP9Uf0LBDAgAkHAAGohAgwA" +
-  "CwsL";
-/** What the module's memory holds at once: ranges are masked through it in pieces this large. */
+  "AGFzbQEAAAABBwFgA39/fwADAgEABQMBAAEHEQIGbWVtb3J5AgAEbWFzawAACmMBYQEBeyAC/REhAwJAA0AgACABTw0B" +
+  "IAAgAP0ABAAgA/1R/QsEACAAIAD9AAQQIAP9Uf0LBBAgACAA/QAEICAD/VH9CwQgIAAgAP0ABDAgA/1R/QsEMCAAQcAA" +
+  "aiEADAALCws=";
+/**
+ * The start of the module's memory, where ranges that lie elsewhere are copied to be masked,
+ * in pieces this large. Frame memory (see {@link simdFrameMemory}) follows it.
+ */
 const SIMD_PIECE = 64 * 1024;
+/** The unit in which WebAssembly memory grows. */
+const WASM_PAGE = 64 * 1024;
 
 /**
  * From this many bytes, a range masked in place goes through the SIMD module: copied into its
@@ -48,9 +54,17 @@ const SIMD_IN_PLACE_MIN = isJavaScriptCore ? Infinity : 2048;
  */
 const SIMD_COPY_MIN = 2048;
 
+/**
+ * From this many bytes, a range that lies in frame memory already is masked there by the SIMD
+ * module, with no copies: below it the loop of 32-bit words is as fast as the call.
+ */
+const SIMD_FRAME_MIN = 256;
+
 interface SimdMasker {
-  memory: Uint8Array;
-  mask(length: number, key: number): void;
+  memory: WebAssembly.Memory;
+  /** All of `memory`, made again whenever it grows. */
+  bytes: Uint8Array;
+  mask(start: number, end: number, key: number): void;
 }
 
 /** Made on first use; null where the runtime compiles no WebAssembly or has no SIMD. */
@@ -63,14 +77,57 @@ function simd(): SimdMasker | null {
     const { exports } = new WebAssembly.Instance(new WebAssembly.Module(code));
     const { memory, mask } = exports as {
       memory: WebAssembly.Memory;
-      mask(length: number, key: number): void;
+      mask(start: number, end: number, key: number): void;
     };
-    simdMasker = { memory: new Uint8Array(memory.buffer), mask };
+    simdMasker = { memory, bytes: new Uint8Array(memory.buffer), mask };
   } catch {
     // Some edge platforms refuse to compile WebAssembly at run time: the loop masks there.
     simdMasker = null;
   }
   return simdMasker;
+}
+
+/** The latest memory {@link simdFrameMemory} gave out; memory that grew since is stale. */
+let frameMemory: Uint8Array | undefined;
+
+/**
+ * At least `length` bytes of the SIMD module's own memory (past the part it masks other ranges
+ * in), for a writer that encodes one frame at a time and is done with it before it asks again:
+ * a payload that {@link copyMasked} or {@link applyMask} masks there is masked where it lies,
+ * without being copied into the module's memory and back. Undefined where the module cannot be
+ * made. Memory given out before is no longer valid once a call has had to grow it.
+ */
+export function simdFrameMemory(length: number): Uint8Array | undefined {
+  if (frameMemory !== undefined && frameMemory.length >= length) return frameMemory;
+  const masker = simd();
+  if (masker === null) return undefined;
+  const size = Math.max(WASM_PAGE, 2 ** Math.ceil(Math.log2(length)));
+  const missing = SIMD_PIECE + size - masker.memory.buffer.byteLength;
+  if (missing > 0) {
+    masker.memory.grow(Math.ceil(missing / WASM_PAGE));
+    masker.bytes = new Uint8Array(masker.memory.buffer);
+  }
+  frameMemory = masker.bytes.subarray(SIMD_PIECE, SIMD_PIECE + size);
+  return frameMemory;
+}
+
+/** Whether `data` lies in the memory {@link simdFrameMemory} gave out. */
+function inFrameMemory(data: Uint8Array): boolean {
+  return frameMemory !== undefined && data.buffer === frameMemory.buffer;
+}
+
+/** {@link applyMask} for a range in frame memory: the module masks it where it lies. */
+function maskInFrameMemory(
+  data: Uint8Array,
+  mask: Uint8Array,
+  start: number,
+  end: number,
+  phase: number,
+): void {
+  const from = data.byteOffset + start;
+  const whole = (end - start) & ~63;
+  simdMasker!.mask(from, from + whole, keyWord(mask, phase));
+  applyMaskBytewise(data, mask, start + whole, end, phase + whole);
 }
 
 /** Whether a range of `length` bytes is masked in place through the SIMD module here. */
@@ -105,9 +162,9 @@ function maskThroughSimd(
   const whole = length & ~63;
   for (let done = 0; done < whole;) {
     const piece = Math.min(SIMD_PIECE, whole - done);
-    masker.memory.set(source.subarray(done, done + piece));
-    masker.mask(piece, key);
-    target.set(masker.memory.subarray(0, piece), at + done);
+    masker.bytes.set(source.subarray(done, done + piece));
+    masker.mask(0, piece, key);
+    target.set(masker.bytes.subarray(0, piece), at + done);
     done += piece;
   }
   return whole;
@@ -125,6 +182,10 @@ export function copyMasked(
   mask: Uint8Array,
 ): void {
   const length = payload.length;
+  if (length >= SIMD_FRAME_MIN && inFrameMemory(target)) {
+    target.set(payload, at);
+    return maskInFrameMemory(target, mask, at, at + length, 0);
+  }
   const masker = length >= SIMD_COPY_MIN ? simd() : null;
   if (masker === null) {
     target.set(payload, at);
@@ -160,6 +221,9 @@ export function applyMask(
   phase = 0,
 ): void {
   if (end - start < WORD_LOOP_THRESHOLD) return applyMaskBytewise(data, mask, start, end, phase);
+  if (end - start >= SIMD_FRAME_MIN && inFrameMemory(data)) {
+    return maskInFrameMemory(data, mask, start, end, phase);
+  }
   const masker = end - start >= SIMD_IN_PLACE_MIN ? simd() : null;
   if (masker !== null) {
     const range = data.subarray(start, end);

@@ -13,7 +13,7 @@ import {
   Opcode,
   toBytes,
 } from "../mod.ts";
-import { applyMaskBytewise, copyMasked, masksThroughSimd } from "../frame/mask.ts";
+import { applyMaskBytewise, copyMasked, masksThroughSimd, simdFrameMemory } from "../frame/mask.ts";
 import { HEADER_ROOM_MIN } from "../frame/header-room.ts";
 import { encodeInHeaderRoom } from "../frame/serializer.ts";
 import { handlerWith, record } from "./support.ts";
@@ -232,11 +232,60 @@ test("mask: copyMasked equals a copy and XOR, keeps the payload, and V8 masks in
   assert.equal(masksThroughSimd(2047), false);
 });
 
+test("mask: frame memory is masked where it lies, apart from the module's own work, as it grows", () => {
+  const mask = Uint8Array.of(0x0f, 0xf0, 0x55, 0xaa);
+  const pattern = (length: number, seed: number) =>
+    Uint8Array.from({ length }, (_, i) => (i * seed + 3) & 0xff);
+  const small = simdFrameMemory(4096)!;
+  assert.ok(small.length >= 4096);
+  for (const offset of [0, 1, 2, 3]) {
+    for (const length of [255, 256, 257, 319, 320, 1000, 4000]) {
+      for (const phase of [0, 3]) {
+        const label = `offset ${offset}, length ${length}, phase ${phase}`;
+        const before = pattern(4096, 7);
+        small.set(before);
+        applyMask(small, mask, offset, offset + length, phase);
+        const expected = before.slice();
+        for (let i = 0; i < length; i++) expected[offset + i] ^= mask[(phase + i) & 3];
+        assert.deepEqual(small.subarray(0, 4096), expected, label);
+      }
+      const payload = pattern(length, 11);
+      const original = payload.slice();
+      small.fill(0xee, 0, 4096);
+      copyMasked(small, offset + 10, payload, mask);
+      assert.deepEqual(payload, original, `payload of length ${length} changed`);
+      for (let i = 0; i < length; i++) {
+        assert.equal(small[offset + 10 + i], payload[i] ^ mask[i & 3], `copy, byte ${i}`);
+      }
+      assert.ok(small.subarray(0, offset + 10).every((byte) => byte === 0xee));
+      assert.ok(small.subarray(offset + 10 + length, 4096).every((byte) => byte === 0xee));
+    }
+  }
+  // Asking for more than it holds grows the module's memory: what was given out goes stale.
+  const smallLength = small.length;
+  const large = simdFrameMemory(Math.max(300_000, smallLength + 1))!;
+  assert.ok(large.length > smallLength && large.length >= 300_000);
+  assert.equal(small.length, 0);
+  const frame = pattern(300_000, 5);
+  large.set(frame);
+  // A range elsewhere is masked through the module's work area, which frame memory is not.
+  const outside = pattern(200_000, 3);
+  copyMasked(new Uint8Array(200_000), 0, outside, mask);
+  applyMask(outside, mask);
+  assert.equal(large.findIndex((byte, i) => i < 300_000 && byte !== frame[i]), -1);
+  copyMasked(large, 14, frame.subarray(0, 299_000), mask);
+  const wrong = frame.subarray(0, 299_000).findIndex((byte, i) =>
+    large[14 + i] !== (byte ^ mask[i & 3])
+  );
+  assert.equal(wrong, -1, "first wrong byte in grown memory");
+  assert.equal(simdFrameMemory(1000), large, "smaller requests reuse the memory given out");
+});
+
 test("mask: where WebAssembly cannot be compiled, large ranges are masked by the loop", () => {
   // A process of the same runtime without WebAssembly, as on edge platforms that refuse it.
   const script = `
     delete globalThis.WebAssembly;
-    const { applyMask, copyMasked, masksThroughSimd } = await import(${
+    const { applyMask, copyMasked, masksThroughSimd, simdFrameMemory } = await import(${
     JSON.stringify(new URL("../frame/mask.ts", import.meta.url).href)
   });
     const mask = Uint8Array.of(1, 2, 3, 4);
@@ -247,7 +296,11 @@ test("mask: where WebAssembly cannot be compiled, large ranges are masked by the
     copyMasked(framed, 0, original, mask);
     const right = data.every((byte, i) => byte === (original[i] ^ mask[i & 3])) &&
       framed.every((byte, i) => byte === data[i]);
-    console.log(JSON.stringify({ simd: masksThroughSimd(4096), right }));
+    console.log(JSON.stringify({
+      simd: masksThroughSimd(4096),
+      frameMemory: simdFrameMemory(4096) !== undefined,
+      right,
+    }));
   `;
   const isDeno = typeof (globalThis as { Deno?: unknown }).Deno === "object";
   const run = spawnSync(process.execPath, isDeno ? ["eval", script] : ["-e", script], {
@@ -255,7 +308,11 @@ test("mask: where WebAssembly cannot be compiled, large ranges are masked by the
     env: { ...process.env, NO_COLOR: "1" },
   });
   assert.equal(run.status, 0, run.stderr);
-  assert.deepEqual(JSON.parse(run.stdout.trim()), { simd: false, right: true });
+  assert.deepEqual(JSON.parse(run.stdout.trim()), {
+    simd: false,
+    frameMemory: false,
+    right: true,
+  });
 });
 
 /** The binary payloads a parser of `role` hands out for `chunks`, pushed in turn. */
