@@ -116,20 +116,6 @@ function inFrameMemory(data: Uint8Array): boolean {
   return frameMemory !== undefined && data.buffer === frameMemory.buffer;
 }
 
-/** {@link applyMask} for a range in frame memory: the module masks it where it lies. */
-function maskInFrameMemory(
-  data: Uint8Array,
-  mask: Uint8Array,
-  start: number,
-  end: number,
-  phase: number,
-): void {
-  const from = data.byteOffset + start;
-  const whole = (end - start) & ~63;
-  simdMasker!.mask(from, from + whole, keyWord(mask, phase));
-  applyMaskBytewise(data, mask, start + whole, end, phase + whole);
-}
-
 /** Whether a range of `length` bytes is masked in place through the SIMD module here. */
 export function masksThroughSimd(length: number): boolean {
   return length >= SIMD_IN_PLACE_MIN && simd() !== null;
@@ -182,11 +168,8 @@ export function copyMasked(
   mask: Uint8Array,
 ): void {
   const length = payload.length;
-  if (length >= SIMD_FRAME_MIN && inFrameMemory(target)) {
-    target.set(payload, at);
-    return maskInFrameMemory(target, mask, at, at + length, 0);
-  }
-  const masker = length >= SIMD_COPY_MIN ? simd() : null;
+  // In frame memory, the masking in place after the copy needs no copies of its own.
+  const masker = length >= SIMD_COPY_MIN && !inFrameMemory(target) ? simd() : null;
   if (masker === null) {
     target.set(payload, at);
     return applyMask(target, mask, at, at + length);
@@ -222,7 +205,10 @@ export function applyMask(
 ): void {
   if (end - start < WORD_LOOP_THRESHOLD) return applyMaskBytewise(data, mask, start, end, phase);
   if (end - start >= SIMD_FRAME_MIN && inFrameMemory(data)) {
-    return maskInFrameMemory(data, mask, start, end, phase);
+    const from = data.byteOffset + start;
+    const whole = (end - start) & ~63;
+    simdMasker!.mask(from, from + whole, keyWord(mask, phase));
+    return applyMaskBytewise(data, mask, start + whole, end, phase + whole);
   }
   const masker = end - start >= SIMD_IN_PLACE_MIN ? simd() : null;
   if (masker !== null) {
