@@ -136,17 +136,17 @@ export class BunByteSocket extends Inbox implements ByteSocket {
     return false;
   }
 
-  writeInto(length: number, fill: Fill): boolean {
+  writeInto(length: number, fill: Fill, lead = 0): boolean {
     if (this.#closed() || this.#ending()) return false;
     if (this.#pending > 0 || length > SCRATCH_LIMIT) {
       return writeOwned(this, length, fill) || this.#pending <= OWNED_QUEUE_LIMIT;
     }
-    const target = scratchOf(length);
-    const used = fill(target);
-    const written = Math.max(this.#socket.write(target, 0, used), 0);
+    const memory = scratchOf(lead + length);
+    const used = fill(lead === 0 ? memory : memory.subarray(lead));
+    const written = Math.max(this.#socket.write(memory, lead, used), 0);
     this.#drainWaiters?.progress(written);
     if (written === used) return true;
-    const rest = target.slice(written, used);
+    const rest = memory.slice(lead + written, lead + used);
     (this.#queue ??= []).push(rest);
     this.#pending += rest.length;
     return this.#pending <= OWNED_QUEUE_LIMIT;

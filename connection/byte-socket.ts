@@ -54,9 +54,11 @@ export interface ByteSocket {
    * bytes). True when the caller need not wait: the bytes were handed to the operating system
    * at once, or the socket keeps them in memory of its own behind fewer than
    * {@link OWNED_QUEUE_LIMIT} queued bytes. A socket that writes synchronously reuses that
-   * memory, so a frame encoded straight into it costs no allocation.
+   * memory, so a frame encoded straight into it costs no allocation. `lead` (0-15, see
+   * `frameLead`) is how far past a 16-byte boundary that memory should start, where the
+   * socket copies through a runtime whose copies care.
    */
-  writeInto(length: number, fill: Fill): boolean;
+  writeInto(length: number, fill: Fill, lead?: number): boolean;
   /**
    * Resolves `true` once everything queued so far was handed to the operating system, or
    * `false` when the socket closed before all of it was.

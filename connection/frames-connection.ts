@@ -1,3 +1,4 @@
+import { frameLead } from "../frame/bytes.ts";
 import { encodeClosePayload } from "../frame/close.ts";
 import type { PerMessageDeflate } from "../frame/deflate.ts";
 import { FrameError } from "../frame/errors.ts";
@@ -384,9 +385,11 @@ export class FramesConnection implements Connection, ByteReceiver, FrameHandler 
     nextFrame.masked = masked;
     nextFrame.fin = fin;
     nextFrame.rsv1 = rsv1;
+    const headerLength = frameHeaderLength(payload.length, masked);
     const flushed = this.#socket.writeInto(
-      frameHeaderLength(payload.length, masked) + payload.length,
+      headerLength + payload.length,
       fillFrame,
+      frameLead(payload, headerLength),
     );
     nextFrame.payload = EMPTY_PAYLOAD;
     return flushed;

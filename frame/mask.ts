@@ -146,11 +146,14 @@ function maskThroughSimd(
 ): number {
   const key = keyWord(mask, phase);
   const whole = length & ~63;
+  // The work lies at the target's offset within 16 bytes, so that copying it out keeps its
+  // phase (see frameLead in frame/bytes.ts).
+  const work = (target.byteOffset + at) & 15;
   for (let done = 0; done < whole;) {
-    const piece = Math.min(SIMD_PIECE, whole - done);
-    masker.bytes.set(source.subarray(done, done + piece));
-    masker.mask(0, piece, key);
-    target.set(masker.bytes.subarray(0, piece), at + done);
+    const piece = Math.min(SIMD_PIECE - 64, whole - done);
+    masker.bytes.set(source.subarray(done, done + piece), work);
+    masker.mask(work, work + piece, key);
+    target.set(masker.bytes.subarray(work, work + piece), at + done);
     done += piece;
   }
   return whole;

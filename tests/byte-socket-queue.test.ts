@@ -57,3 +57,34 @@ for (const [name, make] of Object.entries(stalled)) {
     assert.equal(socket.writeInto(FRAME, fill), false, "nothing counts as sent once closed");
   });
 }
+
+test("bun byte socket: a frame placed past a lead goes out whole, also when Bun takes part of it", () => {
+  const sent: number[] = [];
+  const offsets: number[] = [];
+  let allowance = 5000;
+  const socket = new BunByteSocket({
+    write(data: Uint8Array, byteOffset = 0, byteLength = data.length - byteOffset) {
+      const taken = Math.min(byteLength, allowance);
+      allowance -= taken;
+      offsets.push(byteOffset);
+      sent.push(...data.subarray(byteOffset, byteOffset + taken));
+      return taken;
+    },
+    end() {},
+    terminate() {},
+    pause() {},
+    resume() {},
+  }, false);
+  const frame = Uint8Array.from({ length: 9000 }, (_, i) => (i * 7 + 1) & 0xff);
+  const fillFrame = (target: Uint8Array) => {
+    target.set(frame);
+    return frame.length;
+  };
+  assert.equal(socket.writeInto(frame.length + 4, fillFrame, 11), true);
+  assert.equal(offsets[0], 11, "the frame starts past its lead in the memory Bun writes from");
+  assert.equal(socket.pending, frame.length - 5000);
+  allowance = Infinity;
+  socket.onDrain();
+  assert.equal(socket.pending, 0);
+  assert.deepEqual(Uint8Array.from(sent), frame);
+});

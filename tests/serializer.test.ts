@@ -14,6 +14,7 @@ import {
   toBytes,
 } from "../mod.ts";
 import { applyMaskBytewise, copyMasked, masksThroughSimd, simdFrameMemory } from "../frame/mask.ts";
+import { frameLead } from "../frame/bytes.ts";
 import { HEADER_ROOM_MIN } from "../frame/header-room.ts";
 import { encodeInHeaderRoom } from "../frame/serializer.ts";
 import { handlerWith, record } from "./support.ts";
@@ -219,17 +220,44 @@ test("mask: copyMasked equals a copy and XOR, keeps the payload, and V8 masks in
   for (const length of [0, 5, 63, 64, 2047, 2048, 2049, 9000, 65536 + 64 + 3, 200_000]) {
     const payload = Uint8Array.from({ length }, (_, i) => (i * 31 + 7) & 0xff);
     const original = payload.slice();
-    const target = new Uint8Array(length + 20).fill(0xee);
-    copyMasked(target, 10, payload, mask);
     const expected = Uint8Array.from(payload, (byte, i) => byte ^ mask[i & 3]);
-    assert.deepEqual(target.subarray(10, 10 + length), expected, `length ${length}`);
-    assert.ok(target.subarray(0, 10).every((byte) => byte === 0xee), `before, length ${length}`);
-    assert.ok(target.subarray(10 + length).every((byte) => byte === 0xee), `after, ${length}`);
-    assert.deepEqual(payload, original, `payload of length ${length} changed`);
+    // Targets at every offset within 16 bytes move the module's work area with them.
+    for (const at of [3, 10, 16]) {
+      const target = new Uint8Array(length + at + 10).fill(0xee);
+      copyMasked(target, at, payload, mask);
+      const where = `length ${length} at ${at}`;
+      assert.deepEqual(target.subarray(at, at + length), expected, where);
+      assert.ok(target.subarray(0, at).every((byte) => byte === 0xee), `before, ${where}`);
+      assert.ok(target.subarray(at + length).every((byte) => byte === 0xee), `after, ${where}`);
+      assert.deepEqual(payload, original, `payload changed, ${where}`);
+    }
   }
   // Deno runs V8, which also masks large ranges in place through the module; Bun keeps its loop.
   assert.equal(masksThroughSimd(4096), typeof (globalThis as { Deno?: unknown }).Deno === "object");
   assert.equal(masksThroughSimd(2047), false);
+});
+
+test("serializer: on Bun a payload of 2 KiB or more keeps its offset within 16 bytes in its frame", () => {
+  const bun = typeof (globalThis as { Bun?: unknown }).Bun !== "undefined";
+  for (const offset of [0, 1, 8, 13]) {
+    for (const length of [100, 2047, 2048, 20_000, 70_000]) {
+      const payload = bytesOf(length + offset).subarray(offset);
+      for (const masked of [false, true]) {
+        const headerLength = frameHeaderLength(length, masked);
+        const lead = frameLead(payload, headerLength);
+        const where = `offset ${offset}, length ${length}, masked ${masked}`;
+        assert.equal(lead, bun && length >= 2048 ? (offset - headerLength) & 15 : 0, where);
+        const frame = encodeFrame(Opcode.Binary, payload, masked);
+        assert.equal(frame.length, headerLength + length, where);
+        if (lead > 0) {
+          assert.equal((frame.byteOffset + headerLength - payload.byteOffset) & 15, 0, where);
+        }
+        const body = frame.slice(headerLength);
+        if (masked) applyMask(body, frame.subarray(headerLength - 4, headerLength));
+        assert.deepEqual(body, payload, where);
+      }
+    }
+  }
 });
 
 test("mask: frame memory is masked where it lies, apart from the module's own work, as it grows", () => {
