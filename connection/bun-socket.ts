@@ -139,7 +139,7 @@ export class BunByteSocket extends Inbox implements ByteSocket {
   writeInto(length: number, fill: Fill, lead = 0): boolean {
     if (this.#closed() || this.#ending()) return false;
     if (this.#pending > 0 || length > SCRATCH_LIMIT) {
-      return writeOwned(this, length, fill) || this.#pending <= OWNED_QUEUE_LIMIT;
+      return writeOwned(this, length, fill, lead) || this.#pending <= OWNED_QUEUE_LIMIT;
     }
     const memory = scratchOf(lead + length);
     const used = fill(lead === 0 ? memory : memory.subarray(lead));

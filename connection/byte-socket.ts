@@ -74,9 +74,16 @@ export interface ByteSocket {
 
 /**
  * `writeInto` for sockets that keep the buffer they are given until it is sent: a frame
- * buffer of its own (small ones share slabs).
+ * buffer of its own (small ones share slabs), starting `lead` bytes past a 16-byte boundary
+ * when `lead` is not 0.
  */
-export function writeOwned(socket: ByteSocket, length: number, fill: Fill): boolean {
+export function writeOwned(socket: ByteSocket, length: number, fill: Fill, lead = 0): boolean {
+  if (lead !== 0) {
+    const memory = allocateBytes(length + 15);
+    const start = (lead - memory.byteOffset) & 15;
+    const used = fill(memory.subarray(start, start + length));
+    return socket.write(memory.subarray(start, start + used));
+  }
   const target = allocateBytes(length);
   const used = fill(target);
   releaseUnused(target, used);

@@ -88,3 +88,52 @@ test("bun byte socket: a frame placed past a lead goes out whole, also when Bun 
   assert.equal(socket.pending, 0);
   assert.deepEqual(Uint8Array.from(sent), frame);
 });
+
+test("bun byte socket: a frame queued behind others, or too large for the shared memory, keeps its lead", () => {
+  const written: Uint8Array[] = [];
+  let allowance = 0;
+  const socket = new BunByteSocket({
+    write(data: Uint8Array, byteOffset = 0, byteLength = data.length - byteOffset) {
+      const taken = Math.min(byteLength, allowance);
+      allowance -= taken;
+      written.push(data.subarray(byteOffset, byteOffset + taken));
+      return taken;
+    },
+    end() {},
+    terminate() {},
+    pause() {},
+    resume() {},
+  }, false);
+  const queuedStarts: number[] = [];
+  const frameOf = (length: number, seed: number) => {
+    const frame = new Uint8Array(length);
+    for (let i = 0; i < length; i++) frame[i] = (i * 13 + seed) & 0xff;
+    return frame;
+  };
+  const joined = (parts: Uint8Array[]) => {
+    const whole = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
+    let at = 0;
+    for (const part of parts) {
+      whole.set(part, at);
+      at += part.length;
+    }
+    return whole;
+  };
+  const fillWith = (frame: Uint8Array) => (target: Uint8Array) => {
+    queuedStarts.push(target.byteOffset & 15);
+    target.set(frame);
+    return frame.length;
+  };
+  const first = frameOf(3000, 1);
+  const queued = frameOf(5000, 2);
+  const large = frameOf(4 * 1024 * 1024 + 100, 3);
+  assert.equal(socket.writeInto(first.length, fillWith(first), 3), true, "queued bytes stay few");
+  assert.equal(socket.writeInto(queued.length, fillWith(queued), 7), true);
+  assert.equal(socket.writeInto(large.length, fillWith(large), 13), false, "4 MiB wait to drain");
+  assert.deepEqual(queuedStarts, [3, 7, 13], "each frame starts past its lead");
+  assert.equal(socket.pending, first.length + queued.length + large.length);
+  allowance = Infinity;
+  socket.onDrain();
+  assert.equal(socket.pending, 0);
+  assert.deepEqual(joined(written), joined([first, queued, large]));
+});
