@@ -37,9 +37,10 @@ export const isJavaScriptCore = typeof (globalThis as { Bun?: unknown }).Bun !==
  * From this many bytes, a payload copied into a frame on JavaScriptCore is placed at the same
  * offset within 16 bytes as it lies in its own memory. Bun copies typed arrays with the C
  * library's `memmove`, which in glibc 2.36 copies a few KiB to about 1 MiB with `rep movsb`;
- * on the AMD EPYC machine the benchmarks run on, that ran at 2.4-3.5 GB/s instead of 40-60
- * when the destination lay 1-15 bytes past the source modulo 4 KiB, where a frame's header
- * put the payload of every frame of 8 KiB or more. Copies in V8 (Deno) were not affected.
+ * on an AMD EPYC machine, that ran at 2.4-3.5 GB/s instead of 40-60 when the destination lay
+ * 1-15 bytes past the source modulo 4 KiB, where a frame's header put the payload of every
+ * frame of 8 KiB or more (an Intel Xeon machine with the same glibc copied at every offset
+ * alike). Copies in V8 (Deno) were not affected.
  */
 export const PHASE_KEPT_MIN = isJavaScriptCore ? 2048 : Infinity;
 
