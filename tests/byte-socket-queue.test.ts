@@ -5,6 +5,7 @@ import { type ByteSocket, OWNED_QUEUE_LIMIT } from "../connection/byte-socket.ts
 import { BunByteSocket } from "../connection/bun-socket.ts";
 import { DenoByteSocket } from "../connection/deno-socket.ts";
 import { NodeByteSocket } from "../connection/node-socket.ts";
+import { concatBytes } from "./support.ts";
 
 const FRAME = 16 * 1024;
 
@@ -58,16 +59,16 @@ for (const [name, make] of Object.entries(stalled)) {
   });
 }
 
-test("bun byte socket: a frame placed past a lead goes out whole, also when Bun takes part of it", () => {
-  const sent: number[] = [];
-  const offsets: number[] = [];
-  let allowance = 5000;
-  const socket = new BunByteSocket({
+/** A Bun socket that takes at most `allowance.bytes` more and reports what it took, and from where. */
+function meteredBunSocket(
+  allowance: { bytes: number },
+  record: (taken: Uint8Array, byteOffset: number) => void,
+): BunByteSocket {
+  return new BunByteSocket({
     write(data: Uint8Array, byteOffset = 0, byteLength = data.length - byteOffset) {
-      const taken = Math.min(byteLength, allowance);
-      allowance -= taken;
-      offsets.push(byteOffset);
-      sent.push(...data.subarray(byteOffset, byteOffset + taken));
+      const taken = Math.min(byteLength, allowance.bytes);
+      allowance.bytes -= taken;
+      record(data.slice(byteOffset, byteOffset + taken), byteOffset);
       return taken;
     },
     end() {},
@@ -75,6 +76,16 @@ test("bun byte socket: a frame placed past a lead goes out whole, also when Bun 
     pause() {},
     resume() {},
   }, false);
+}
+
+test("bun byte socket: a frame placed past a lead goes out whole, also when Bun takes part of it", () => {
+  const sent: Uint8Array[] = [];
+  const offsets: number[] = [];
+  const allowance = { bytes: 5000 };
+  const socket = meteredBunSocket(allowance, (taken, byteOffset) => {
+    offsets.push(byteOffset);
+    sent.push(taken);
+  });
   const frame = Uint8Array.from({ length: 9000 }, (_, i) => (i * 7 + 1) & 0xff);
   const fillFrame = (target: Uint8Array) => {
     target.set(frame);
@@ -83,41 +94,21 @@ test("bun byte socket: a frame placed past a lead goes out whole, also when Bun 
   assert.equal(socket.writeInto(frame.length + 4, fillFrame, 11), true);
   assert.equal(offsets[0], 11, "the frame starts past its lead in the memory Bun writes from");
   assert.equal(socket.pending, frame.length - 5000);
-  allowance = Infinity;
+  allowance.bytes = Infinity;
   socket.onDrain();
   assert.equal(socket.pending, 0);
-  assert.deepEqual(Uint8Array.from(sent), frame);
+  assert.deepEqual(concatBytes(...sent), frame);
 });
 
 test("bun byte socket: a frame queued behind others, or too large for the shared memory, keeps its lead", () => {
   const written: Uint8Array[] = [];
-  let allowance = 0;
-  const socket = new BunByteSocket({
-    write(data: Uint8Array, byteOffset = 0, byteLength = data.length - byteOffset) {
-      const taken = Math.min(byteLength, allowance);
-      allowance -= taken;
-      written.push(data.subarray(byteOffset, byteOffset + taken));
-      return taken;
-    },
-    end() {},
-    terminate() {},
-    pause() {},
-    resume() {},
-  }, false);
+  const allowance = { bytes: 0 };
+  const socket = meteredBunSocket(allowance, (taken) => written.push(taken));
   const queuedStarts: number[] = [];
   const frameOf = (length: number, seed: number) => {
     const frame = new Uint8Array(length);
     for (let i = 0; i < length; i++) frame[i] = (i * 13 + seed) & 0xff;
     return frame;
-  };
-  const joined = (parts: Uint8Array[]) => {
-    const whole = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
-    let at = 0;
-    for (const part of parts) {
-      whole.set(part, at);
-      at += part.length;
-    }
-    return whole;
   };
   const fillWith = (frame: Uint8Array) => (target: Uint8Array) => {
     queuedStarts.push(target.byteOffset & 15);
@@ -132,8 +123,8 @@ test("bun byte socket: a frame queued behind others, or too large for the shared
   assert.equal(socket.writeInto(large.length, fillWith(large), 13), false, "4 MiB wait to drain");
   assert.deepEqual(queuedStarts, [3, 7, 13], "each frame starts past its lead");
   assert.equal(socket.pending, first.length + queued.length + large.length);
-  allowance = Infinity;
+  allowance.bytes = Infinity;
   socket.onDrain();
   assert.equal(socket.pending, 0);
-  assert.deepEqual(joined(written), joined([first, queued, large]));
+  assert.deepEqual(concatBytes(...written), concatBytes(first, queued, large));
 });
