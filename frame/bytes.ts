@@ -79,15 +79,23 @@ const SLAB_SIZE = 64 * 1024;
 let slab = new ArrayBuffer(SLAB_SIZE);
 let slabOffset = 0;
 
-/** Memory for `length` bytes that the caller fills; small ones are carved from shared slabs. */
-export function allocateBytes(length: number): Uint8Array {
-  if (length <= SLAB_FLOOR || length > SLAB_CEILING) return new Uint8Array(length);
-  if (slabOffset + length > SLAB_SIZE) {
+/**
+ * Memory for `length` bytes that the caller fills; small ones are carved from shared slabs.
+ * `room` bytes before them are set aside too, in the same buffer (see {@link copyBytes}).
+ */
+export function allocateBytes(length: number, room = 0): Uint8Array {
+  const size = room + length;
+  if (size <= SLAB_FLOOR || size > SLAB_CEILING) {
+    return room === 0
+      ? new Uint8Array(length)
+      : new Uint8Array(new ArrayBuffer(size), room, length);
+  }
+  if (slabOffset + size > SLAB_SIZE) {
     slab = new ArrayBuffer(SLAB_SIZE);
     slabOffset = 0;
   }
-  const bytes = new Uint8Array(slab, slabOffset, length);
-  slabOffset = (slabOffset + length + 7) & ~7;
+  const bytes = new Uint8Array(slab, slabOffset + room, length);
+  slabOffset = (slabOffset + size + 7) & ~7;
   return bytes;
 }
 
@@ -98,9 +106,13 @@ export function releaseUnused(bytes: Uint8Array, used: number): void {
   }
 }
 
-/** A copy of `bytes` in memory of its own (or a slab's), for keeping past a reused buffer. */
-export function copyBytes(bytes: Uint8Array): Uint8Array {
-  const copy = allocateBytes(bytes.length);
+/**
+ * A copy of `bytes` in memory of its own (or a slab's), for keeping past a reused buffer,
+ * with `room` bytes of the same buffer free before it: room for the header of a frame that
+ * sends the copy on (see `offerHeaderRoom`).
+ */
+export function copyBytes(bytes: Uint8Array, room = 0): Uint8Array {
+  const copy = allocateBytes(bytes.length, room);
   copy.set(bytes);
   return copy;
 }

@@ -1,7 +1,12 @@
 import { ByteAccumulator, copyBytes, SLAB_LIMIT, VIEW_COPY_LIMIT } from "./bytes.ts";
 import { CloseCode, decodeClosePayload } from "./close.ts";
 import { FrameError } from "./errors.ts";
-import { HEADER_ROOM_MIN, offerHeaderRoom } from "./header-room.ts";
+import {
+  HEADER_ROOM_MIN,
+  offerHeaderRoom,
+  REPLY_HEADER_ROOM,
+  ROOMY_COPY_MIN,
+} from "./header-room.ts";
 import { readLimit } from "./limits.ts";
 import { applyMask, applyMaskBytewise } from "./mask.ts";
 import { isControlOpcode, isKnownOpcode, Opcode } from "./opcode.ts";
@@ -472,9 +477,7 @@ export class FrameParser {
     if ((this.#flags & MESSAGE_COMPRESSED) !== 0) {
       this.#handler.compressed(messageOpcode === Opcode.Text, this.#kept(data, whole));
     } else if (messageOpcode === Opcode.Binary) {
-      const payload = this.#kept(data, whole);
-      if (headerBefore && payload === whole) offerHeaderRoom(payload);
-      this.#handler.binary(payload);
+      this.#handler.binary(this.#keptBinary(data, whole, headerBefore));
     } else {
       const text = this.#utf8 === undefined || this.#utf8.complete ? decodeUtf8(data) : undefined;
       if (text === undefined) {
@@ -493,6 +496,26 @@ export class FrameParser {
     if (data.length <= SLAB_LIMIT) return copyBytes(data);
     this.#flags |= CHUNK_KEPT;
     return data;
+  }
+
+  /**
+   * {@link #kept} for a binary message, offered for a server's reply to reuse (see
+   * `offerHeaderRoom`) where its memory has room for that reply's header in front: its own
+   * frame's header in the chunk (`headerBefore`), or room set aside before a copy.
+   */
+  #keptBinary(data: Uint8Array, whole: Uint8Array | undefined, headerBefore: boolean): Uint8Array {
+    if (data !== whole) return data;
+    if (
+      (this.#flags & (REUSED_CHUNKS | EXPECT_MASKED)) === (REUSED_CHUNKS | EXPECT_MASKED) &&
+      data.length >= ROOMY_COPY_MIN && data.length <= SLAB_LIMIT
+    ) {
+      const copy = copyBytes(data, REPLY_HEADER_ROOM);
+      offerHeaderRoom(copy);
+      return copy;
+    }
+    const payload = this.#kept(data, whole);
+    if (headerBefore && payload === whole) offerHeaderRoom(payload);
+    return payload;
   }
 
   #receiveClose(payload: Uint8Array): void {

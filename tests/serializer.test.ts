@@ -14,8 +14,8 @@ import {
   toBytes,
 } from "../mod.ts";
 import { applyMaskBytewise, copyMasked, masksThroughSimd, simdFrameMemory } from "../frame/mask.ts";
-import { frameLead } from "../frame/bytes.ts";
-import { HEADER_ROOM_MIN } from "../frame/header-room.ts";
+import { frameLead, SLAB_LIMIT } from "../frame/bytes.ts";
+import { HEADER_ROOM_MIN, ROOMY_COPY_MIN } from "../frame/header-room.ts";
 import { encodeInHeaderRoom } from "../frame/serializer.ts";
 import { handlerWith, record } from "./support.ts";
 
@@ -362,6 +362,47 @@ test("header room: a client's payload that arrived whole is framed in place, onc
     assert.deepEqual(frame, encodeFrame(Opcode.Binary, payload, false));
     assert.deepEqual(received, payload, "the payload itself is untouched");
     assert.equal(encodeInHeaderRoom(Opcode.Binary, received), undefined, "the room is used once");
+  }
+});
+
+test("header room: from a chunk read into again, a copy of 1-2 KiB keeps room of its own", () => {
+  // As a recycling socket (Deno's) reads: into one buffer, scribbled over once the parser
+  // kept nothing of it, a fresh one when it kept a view.
+  let chunk = new Uint8Array(4096);
+  const received: Uint8Array[] = [];
+  const parser = new FrameParser(
+    { role: "server", reusedChunks: true },
+    handlerWith({ binary: (data) => received.push(data) }),
+  );
+  const lengths = [ROOMY_COPY_MIN - 1, ROOMY_COPY_MIN, 1500, 2048, 2049];
+  // Made first, and each in memory of its own, so that the parser's copies lie side by side.
+  const frames = lengths.map((length, n) =>
+    encodeFrame(Opcode.Binary, bytesOf(length).map((byte) => byte ^ n), true).slice()
+  );
+  for (const [n, length] of lengths.entries()) {
+    const frame = frames[n];
+    chunk.set(frame);
+    const keptNothing = parser.push(chunk.subarray(0, frame.length));
+    const payload = received[n];
+    const copied = payload.buffer !== chunk.buffer;
+    if (keptNothing) chunk.fill(0xee);
+    else chunk = new Uint8Array(4096);
+    const framed = encodeInHeaderRoom(Opcode.Binary, payload);
+    // Copied with room from ROOMY_COPY_MIN up to SLAB_LIMIT; a larger payload keeps the chunk
+    // and its own header's room; a smaller copy has none.
+    assert.equal(copied, length <= SLAB_LIMIT, `${length} bytes copied`);
+    assert.equal(
+      framed !== undefined,
+      copied ? length >= ROOMY_COPY_MIN : length > HEADER_ROOM_MIN,
+      `room for ${length} bytes`,
+    );
+    if (framed !== undefined) {
+      assert.equal(framed.buffer, payload.buffer);
+      assert.deepEqual(framed, encodeFrame(Opcode.Binary, payload, false));
+    }
+  }
+  for (const [n, length] of lengths.entries()) {
+    assert.deepEqual(received[n], bytesOf(length).map((byte) => byte ^ n), `${length} kept`);
   }
 });
 
