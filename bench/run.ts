@@ -45,6 +45,11 @@ const median = (values: number[]) => {
 const kib = (bytes: number) => (bytes / 1024).toFixed(1);
 const percent = (value: number | undefined) =>
   value === undefined ? "-" : `${(value * 100).toFixed(0)}%`;
+/** A ratio judged against `goal`, with a tenth of a percent where a whole one would hide a miss. */
+const verdictPercent = (value: number, goal: number) =>
+  value < goal && Math.round(value * 100) >= Math.round(goal * 100)
+    ? `${(Math.floor(value * 1000) / 10).toFixed(1)}%`
+    : percent(value);
 const ONLY = option("only", "");
 const PAYLOADS = [20, 1024, 16384];
 const CONNECTIONS = 100;
@@ -440,7 +445,7 @@ const goalTable = [
       PAYLOADS.map((payload) => {
         const value = ratio(id, base, payload);
         if (value === undefined) return "-";
-        return `${percent(value)} ${value >= goal ? "met" : "**not met**"}${
+        return `${verdictPercent(value, goal)} ${value >= goal ? "met" : "**not met**"}${
           roundSpread(echoRates(id, payload), echoRates(base, payload), goal)
         }`;
       }).join(" | ")
@@ -495,7 +500,7 @@ const clientTable = [
       const cpu = [get("tether", "cpuMicros"), get("native", "cpuMicros")];
       return `| ${runtime} | ${MODE_LABEL[mode]} | ${ours.toFixed(0)} | ${theirs.toFixed(0)} | ${
         get("ws").toFixed(0)
-      } | ${percent(ours / theirs)} ${ours >= theirs ? "met" : "**not met**"}${
+      } | ${verdictPercent(ours / theirs, 1)} ${ours >= theirs ? "met" : "**not met**"}${
         roundSpread(
           clientField(`${runtime}/tether/${mode}`, "value"),
           clientField(`${runtime}/native/${mode}`, "value"),
