@@ -91,7 +91,6 @@ export class MessageInbox {
       return new Promise((resolve, reject) => this.#readers.push({ resolve, reject }));
     }
     return new Promise((resolve, reject) => {
-      let timer: ReturnType<typeof setTimeout> | undefined;
       const reader: Reader = {
         resolve(message) {
           clearTimeout(timer);
@@ -103,13 +102,11 @@ export class MessageInbox {
         },
       };
       this.#readers.push(reader);
-      if (timeoutMs > 0) {
-        timer = setTimeout(() => {
-          const index = this.#readers.indexOf(reader);
-          if (index >= 0) this.#readers.splice(index, 1);
-          reject(new ReadTimedOutError(`no message within ${timeoutMs / 1000} s`));
-        }, timeoutMs);
-      }
+      const timer = setTimeout(() => {
+        const index = this.#readers.indexOf(reader);
+        if (index >= 0) this.#readers.splice(index, 1);
+        reject(new ReadTimedOutError(`no message within ${timeoutMs / 1000} s`));
+      }, timeoutMs);
     });
   }
 
