@@ -9,7 +9,7 @@
  * On a machine with two or more cores and `taskset`, servers run on core 0 and load
  * generators and clients on core 1, so the two never compete for one core; each echo and
  * client figure is the median of `--rounds` runs, taken round by round so that drift in
- * the machine's speed spreads over every server alike.
+ * the machine's speed spreads over every server alike, in reverse order every other round.
  *
  * The load generator also reads how much of the two cores the hypervisor took (steal); an
  * echo measurement that lost more than `--steal-limit` (a share, 0.05 by default) is taken
@@ -196,9 +196,16 @@ function leastStolen(measure: () => LoadResult): LoadResult {
   }
   return best;
 }
+/**
+ * `list` in the order of `round`: as given in odd rounds, reversed in even ones, so that over
+ * the rounds each engine runs as often right before its baseline as right after it, and a
+ * difference the order makes falls on both alike.
+ */
+const inRoundOrder = <T>(list: readonly T[], round: number): readonly T[] =>
+  round % 2 === 1 ? list : [...list].reverse();
 const runs = new Map<string, Map<number, LoadResult[]>>();
 for (let round = 1; round <= ROUNDS; round++) {
-  for (const server of SERVERS) {
+  for (const server of inRoundOrder(SERVERS, round)) {
     if (ONLY && !ONLY.split(",").includes(server.id)) continue;
     const { child, port } = await startServer(server);
     const byPayload = runs.get(server.id) ?? new Map<number, LoadResult[]>();
@@ -312,7 +319,7 @@ if (!ONLY) {
     for (let round = 1; round <= ROUNDS; round++) {
       for (const runtime of ["deno", "bun"] as const) {
         for (const mode of CLIENT_MODES) {
-          for (const kind of CLIENT_KINDS) {
+          for (const kind of inRoundOrder(CLIENT_KINDS, round)) {
             const command = runtime === "deno" ? DENO : BUN;
             const args = [
               ...(runtime === "deno" ? ["run", "-A"] : []),
@@ -549,7 +556,7 @@ pre-masked frames and no allocation per message. ${
     PINNED
       ? "The server is pinned to core 0 and the load generator to core 1, so they never compete for a core."
       : "Server and load generator share the machine's cores (no `taskset`)."
-  } Each figure is the median of ${ROUNDS} rounds (every server once per round). Server CPU is the
+  } Each figure is the median of ${ROUNDS} rounds (every server once per round, in reverse order every other round). Server CPU is the
 server process's CPU time over the measured seconds (100% = one core): a server near 100% is
 saturated, so each rate is that server's ceiling on one core, not the load generator's. The load
 generator's own CPU is given beside it: where it nears 100% too, the load generator sets part of
@@ -561,8 +568,8 @@ ${coreSection}
 
 Each ratio is that of the two medians above, and the goal is judged on it. Beside it is the same
 ratio round by round: in a round every server runs once, each engine right before or after the
-runtime's own server it is compared with, so the machine's drift over the run falls on both
-alike. Its range, its median, and in how many of the ${ROUNDS} rounds it meets the goal show
+runtime's own server it is compared with (before it in odd rounds, after it in even ones), so the
+machine's drift over the run falls on both alike. Its range, its median, and in how many of the ${ROUNDS} rounds it meets the goal show
 whether a goal is missed in every round or only in some; the median of the round-by-round ratios
 is the statistic that pairs each engine with its baseline, where the ratio of the medians may take
 the two from different rounds.
@@ -586,7 +593,7 @@ ${idleTable}
 
 Against the raw \`Bun.serve\` echo server in its own process${
     PINNED ? " (server on core 0, client on core 1)" : ""
-  }; the median of ${ROUNDS} runs each, taken round by round (every client once per round). Goal: our
+  }; the median of ${ROUNDS} runs each, taken round by round (every client once per round, in reverse order every other round). Goal: our
 frames client at least as fast as the runtime's
 own \`WebSocket\` client. As for the servers, the ratio is that of the medians, with its range
 and median round by round beside it. The last two columns give each client's own CPU time per
