@@ -494,7 +494,7 @@ const MODE_LABEL = {
   rtt100: "round trips/s, 100 connections",
   mib: "MB/s, 1 MiB messages",
 };
-const clientTable = [
+const clientTable = ONLY ? "Not measured: a run with `--only` measures the servers it names." : [
   "| runtime | measure | tether (frames) | runtime's WebSocket | ws | tether / runtime's | " +
   "client CPU per round trip (per MiB), tether / runtime's | client core busy, tether / runtime's |",
   "| --- | --- | --- | --- | --- | --- | --- | --- |",
