@@ -23,6 +23,12 @@ export class ReadBuffer {
   #buffer = new Uint8Array(FIRST_READ_BUFFER_SIZE);
   #used = 0;
   #smallReads = 0;
+  /**
+   * The view {@link room} handed out last, while nothing more was kept. A kept chunk before
+   * every later one, as the HTTP head a connection began with is, would otherwise cost each
+   * read a new view for the room after it.
+   */
+  #room: Uint8Array | undefined;
 
   /** Where the next read goes. */
   room(): Uint8Array {
@@ -30,8 +36,9 @@ export class ReadBuffer {
     if (this.#buffer.length !== size || this.#buffer.length - this.#used < size / MIN_ROOM_SHARE) {
       this.#buffer = new Uint8Array(size);
       this.#used = 0;
+      this.#room = undefined;
     }
-    return this.#used === 0 ? this.#buffer : this.#buffer.subarray(this.#used);
+    return this.#used === 0 ? this.#buffer : this.#room ??= this.#buffer.subarray(this.#used);
   }
 
   /** The `count` bytes a read put into the last {@link room}; sizes the buffer to come. */
@@ -55,5 +62,6 @@ export class ReadBuffer {
   /** The receiver kept the last chunk: it is never read over. */
   keep(count: number): void {
     this.#used += count;
+    this.#room = undefined;
   }
 }

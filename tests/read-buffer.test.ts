@@ -55,3 +55,20 @@ test("read buffer: shrinks fourfold after four small reads in a row, back to 4 K
   for (let i = 0; i < 8; i++) read(buffer, 10);
   assert.equal(buffer.room().length, FIRST_READ_BUFFER_SIZE);
 });
+
+test("read buffer: behind a kept chunk, reads that keep nothing reuse one view of the room", () => {
+  const buffer = new ReadBuffer();
+  const head = read(buffer, 155, 3);
+  buffer.keep(155);
+  const room = buffer.room();
+  read(buffer, 26, 5);
+  read(buffer, 26, 6);
+  assert.equal(buffer.room(), room, "the same view while nothing more is kept");
+  assert.equal(room.byteOffset, head.byteOffset + 155);
+  assert.deepEqual(head, new Uint8Array(155).fill(3));
+  read(buffer, 26, 8);
+  buffer.keep(26);
+  const after = buffer.room();
+  assert.notEqual(after, room, "a new view once more is kept");
+  assert.equal(after.byteOffset, head.byteOffset + 155 + 26);
+});
