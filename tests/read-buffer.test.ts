@@ -39,7 +39,37 @@ test("read buffer: a kept chunk is never read over; one not kept is", () => {
   buffer.keep(rest);
   const fresh = buffer.room();
   assert.notEqual(fresh.buffer, kept.buffer);
-  assert.equal(fresh.length, FIRST_READ_BUFFER_SIZE);
+  assert.equal(fresh.length, 2 * rest, "as many whole chunks like the last kept as fill 4 KiB");
+});
+
+test("read buffer: chunks of one length that are kept fill new buffers whole", () => {
+  const buffer = new ReadBuffer();
+  read(buffer, FIRST_READ_BUFFER_SIZE);
+  read(buffer, 4 * FIRST_READ_BUFFER_SIZE);
+  // A 16 KiB message from a client is a frame of 16,392 bytes, here one per read.
+  const frame = 16 * 1024 + 8;
+  const first = buffer.room();
+  assert.equal(first.length, LARGEST_READ_BUFFER_SIZE);
+  read(buffer, frame);
+  buffer.keep(frame);
+  for (let i = 0; i < 2; i++) {
+    read(buffer, frame);
+    buffer.keep(frame);
+  }
+  // 64 KiB holds three such frames; the rest is too small for a fourth.
+  const second = buffer.room();
+  assert.notEqual(second.buffer, first.buffer);
+  assert.equal(second.length, 4 * frame);
+  for (let i = 0; i < 3; i++) {
+    read(buffer, frame);
+    buffer.keep(frame);
+  }
+  const last = buffer.room();
+  assert.equal(last.buffer, second.buffer, "the fourth frame fits the room left");
+  assert.equal(last.length, frame);
+  read(buffer, frame);
+  buffer.keep(frame);
+  assert.notEqual(buffer.room().buffer, second.buffer);
 });
 
 test("read buffer: shrinks fourfold after four small reads in a row, back to 4 KiB", () => {
