@@ -47,14 +47,15 @@ export class ReadBuffer {
 
   /**
    * How long a new buffer for `size` is made: a whole number of chunks as long as the last one
-   * kept, where that one took at least a sixteenth of `size`. Messages that each arrive in a
+   * kept, where that one took a sixteenth of `size` or more, and no more than all of it (a
+   * chunk kept before the buffer shrank may be longer). Messages that each arrive in a
    * read of their own and are handed out as views keep their chunks; a buffer they fill whole
    * leaves no tail that V8 zero-filled for nothing (echoing 16 KiB messages on Deno, three of
    * them used 48 of every 64 KiB, and filling four per buffer was about a tenth faster).
    */
   #lengthFor(size: number): number {
     const kept = this.#keptLength;
-    return kept < size / SMALL_READ_SHARE ? size : Math.ceil(size / kept) * kept;
+    return kept < size / SMALL_READ_SHARE || kept > size ? size : Math.ceil(size / kept) * kept;
   }
 
   /** The `count` bytes a read put into the last {@link room}; sizes the buffer to come. */

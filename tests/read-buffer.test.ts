@@ -102,3 +102,17 @@ test("read buffer: behind a kept chunk, reads that keep nothing reuse one view o
   assert.notEqual(after, room, "a new view once more is kept");
   assert.equal(after.byteOffset, head.byteOffset + 155 + 26);
 });
+
+test("read buffer: after shrinking below a chunk kept earlier, reads share one buffer again", () => {
+  const buffer = new ReadBuffer();
+  read(buffer, FIRST_READ_BUFFER_SIZE);
+  read(buffer, 4 * FIRST_READ_BUFFER_SIZE);
+  const big = 40 * 1024;
+  read(buffer, big);
+  buffer.keep(big);
+  for (let i = 0; i < 4; i++) read(buffer, 10);
+  const shrunk = buffer.room();
+  assert.equal(shrunk.length, 4 * FIRST_READ_BUFFER_SIZE);
+  read(buffer, 10);
+  assert.equal(buffer.room().buffer, shrunk.buffer, "no new buffer for each read");
+});
